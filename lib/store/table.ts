@@ -1,0 +1,32 @@
+import type { RegimeName, StrategyId } from '../types';
+
+/**
+ * The one table. Its key schema is used by the store adapter, the CDK stack, the local stack
+ * and the tests, so it is defined here once.
+ *
+ * Items:
+ * - learner cell:  pk `SYMBOL#<symbol>`  sk `CELL#<regime>#<strategy>`
+ * - pooled cell:   pk `POOL`             sk `CELL#<regime>#<strategy>` (all symbols together)
+ * - decision:      pk `DECISION#<id>`    sk `DECISION` (TTL attribute `expiresAt`, epoch seconds)
+ */
+export const TABLE_DEFINITION = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+} as const;
+
+export const POOL_PARTITION = 'POOL';
+
+export const keys = {
+  cell: (symbol: string, regime: RegimeName, strategy: StrategyId) => ({
+    pk: `SYMBOL#${symbol}`,
+    sk: `CELL#${regime}#${strategy}`,
+  }),
+  pooledCell: (regime: RegimeName, strategy: StrategyId) => ({
+    pk: POOL_PARTITION,
+    sk: `CELL#${regime}#${strategy}`,
+  }),
+  symbolPartition: (symbol: string) => `SYMBOL#${symbol}`,
+  cellPrefix: (regime?: RegimeName) => (regime ? `CELL#${regime}#` : 'CELL#'),
+  decision: (decisionId: string) => ({ pk: `DECISION#${decisionId}`, sk: 'DECISION' }),
+} as const;
