@@ -1,0 +1,339 @@
+/**
+ * The service's configuration: one schema over the environment, parsed once at cold start.
+ * This is the only module that reads `process.env`; the CDK stack and the local stack set a
+ * function's environment from `ENV_DEFAULTS`, and the README's table is checked against
+ * `CONFIG_VARIABLES`, so every variable is defined here and nowhere else.
+ *
+ * `zod/mini` rather than the full build because it is a Lambda's cold-start cost: a handler importing
+ * only this module bundles (esbuild, minified) to 29 kB with `zod/mini`, 98 kB with the same
+ * schema on `import * as z from 'zod'`, and ~450 kB when full zod is imported as `{ z }`.
+ */
+import * as z from 'zod/mini';
+import { STRATEGY_IDS, type StrategyId } from './types';
+
+export interface Config {
+  /** When false, the selector bypasses the learner and answers `learner.defaultStrategy`. */
+  enabled: boolean;
+  learner: {
+    epsilon: number;
+    alpha: number;
+    defaultStrategy: StrategyId;
+  };
+  /** Field names match the regime detector's thresholds so that this can be spread into them. */
+  regime: {
+    trendAdx: number;
+    highVolAtrPct: number;
+    extremeVolAtrPct: number;
+    illiquidVolume24hUsd: number;
+    illiquidDepthUsd: number;
+    illiquidSpreadBps: number;
+  };
+  /** Optional here so that pure code and tests can load a config; functions that store assert it. */
+  tableName?: string;
+  eventSource: string;
+  decisionTtlDays: number;
+  horizonBars: number;
+  maxCandles: number;
+}
+
+/** Documentation of one environment variable (the README's table is checked against these). */
+export interface ConfigVariable {
+  name: string;
+  /** The default as the environment would spell it; undefined when the variable has none. */
+  default: string | undefined;
+  /** What the variable accepts, as the error message words it ("a number between 0 and 1"). */
+  accepts: string;
+  meaning: string;
+}
+
+/** One rejected variable. */
+export interface ConfigIssue {
+  variable: string;
+  /** The raw value found in the environment, undefined when unset. */
+  received: string | undefined;
+  /** A full sentence naming the variable, what it accepts and what it got. */
+  message: string;
+}
+
+/** The environment does not satisfy the schema; `issues` names every bad variable at once. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    super(`Invalid configuration: ${issues.map((issue) => issue.message).join('; ')}`);
+    this.issues = issues;
+  }
+}
+
+type Variable = Omit<ConfigVariable, 'name'> & { schema: z.core.$ZodType };
+
+/**
+ * A variable read as text. Every way `schema` can fail yields the same message, "must be
+ * <accepts>", so an operator reads one rule per variable, not zod's internals.
+ */
+function variable<T>(
+  spec: { default: string; accepts: string; meaning: string },
+  build: (error: string) => z.core.$ZodType<T>,
+) {
+  return { ...spec, schema: z.prefault(build(`must be ${spec.accepts}`), spec.default) };
+}
+
+/** Text to number; blank text becomes NaN rather than JavaScript's 0 so that it is rejected. */
+function numberText(error: string) {
+  return z.pipe(
+    z.string({ error }),
+    z.transform((text: string) => (text.trim() === '' ? Number.NaN : Number(text))),
+  );
+}
+
+function decimal(error: string, ...checks: z.core.$ZodCheck<number>[]) {
+  return z.pipe(numberText(error), z.number({ error }).check(...checks));
+}
+
+function positiveInteger(error: string) {
+  return z.pipe(numberText(error), z.int({ error }).check(z.positive({ error })));
+}
+
+function nonEmptyText(error: string) {
+  return z.string({ error }).check(z.refine((text) => text.trim() !== '', { error }));
+}
+
+const ATR_FRACTION = 'a number greater than 0 and at most 1 (a fraction of price: 0.04 = 4%)';
+
+const VARIABLES = {
+  META_STRATEGY_ENABLED: variable(
+    {
+      default: 'true',
+      accepts: 'one of true, false, 1, 0',
+      meaning: 'When false, the learner is bypassed and every signal gets DEFAULT_STRATEGY.',
+    },
+    (error) => z.stringbool({ truthy: ['true', '1'], falsy: ['false', '0'], error }),
+  ),
+  META_STRATEGY_EPSILON: variable(
+    {
+      default: '0.10',
+      accepts: 'a number between 0 and 1',
+      meaning: "Exploration rate: the probability of a uniform draw among the regime's candidates.",
+    },
+    (error) => decimal(error, z.gte(0, { error }), z.lte(1, { error })),
+  ),
+  META_STRATEGY_ALPHA: variable(
+    {
+      default: '0.20',
+      accepts: 'a number greater than 0 and at most 1',
+      meaning: "Weight of the newest reward in a cell's exponential moving average (its value).",
+    },
+    (error) => decimal(error, z.gt(0, { error }), z.lte(1, { error })),
+  ),
+  REGIME_TREND_ADX_THRESHOLD: variable(
+    {
+      default: '25',
+      accepts: 'a number between 0 and 100',
+      meaning: 'ADX at or above which a directional market counts as a trend.',
+    },
+    (error) => decimal(error, z.gte(0, { error }), z.lte(100, { error })),
+  ),
+  REGIME_HIGH_VOL_ATR_PCT: variable(
+    {
+      default: '0.04',
+      accepts: ATR_FRACTION,
+      meaning: 'ATR as a fraction of price at or above which a range is RANGE_HIGH_VOL.',
+    },
+    (error) => decimal(error, z.gt(0, { error }), z.lte(1, { error })),
+  ),
+  REGIME_EXTREME_VOL_ATR_PCT: variable(
+    {
+      default: '0.06',
+      accepts: ATR_FRACTION,
+      meaning:
+        'ATR as a fraction of price at or above which the market is HIGH_VOLATILITY; above REGIME_HIGH_VOL_ATR_PCT.',
+    },
+    (error) => decimal(error, z.gt(0, { error }), z.lte(1, { error })),
+  ),
+  REGIME_ILLIQUID_VOLUME_USD: variable(
+    {
+      default: '2000000',
+      accepts: 'a number of at least 0',
+      meaning: '24h volume (USD) below which volume counts toward ILLIQUID (two of three signs needed).',
+    },
+    (error) => decimal(error, z.gte(0, { error })),
+  ),
+  REGIME_ILLIQUID_DEPTH_USD: variable(
+    {
+      default: '50000',
+      accepts: 'a number of at least 0',
+      meaning: 'Order-book depth (USD) below which depth counts toward ILLIQUID.',
+    },
+    (error) => decimal(error, z.gte(0, { error })),
+  ),
+  REGIME_ILLIQUID_SPREAD_BPS: variable(
+    {
+      default: '10',
+      accepts: 'a number of at least 0',
+      meaning: 'Spread (basis points) above which the spread counts toward ILLIQUID.',
+    },
+    (error) => decimal(error, z.gte(0, { error })),
+  ),
+  DEFAULT_STRATEGY: variable(
+    {
+      default: 'ultra_aggressive',
+      accepts: `one of ${STRATEGY_IDS.join(', ')}`,
+      meaning: 'Strategy used when the learner is disabled or a regime has too little evidence.',
+    },
+    (error) => z.enum(STRATEGY_IDS, { error }),
+  ),
+  TABLE_NAME: {
+    default: undefined,
+    accepts: 'a non-empty string',
+    meaning: 'DynamoDB table of decisions and learner cells; set by the stack, required by every function.',
+    schema: z.optional(nonEmptyText('must be a non-empty string')),
+  },
+  EVENT_SOURCE: variable(
+    {
+      default: 'trading.bot',
+      accepts: 'a non-empty string',
+      meaning: 'EventBridge `source` of the TradeClosed events the reward rule matches.',
+    },
+    nonEmptyText,
+  ),
+  DECISION_TTL_DAYS: variable(
+    {
+      default: '30',
+      accepts: 'a positive integer',
+      meaning: 'Days a decision is kept before DynamoDB TTL removes it.',
+    },
+    positiveInteger,
+  ),
+  TRADE_HORIZON_BARS: variable(
+    {
+      default: '48',
+      accepts: 'a positive integer',
+      meaning: 'Bars after entry after which a simulated trade exits the rest at the close.',
+    },
+    positiveInteger,
+  ),
+  MAX_CANDLES: variable(
+    {
+      default: '1000',
+      accepts: 'a positive integer',
+      meaning: 'Most candles a select request may send; more is HTTP 400.',
+    },
+    positiveInteger,
+  ),
+} satisfies Record<string, Variable>;
+
+type VariableName = keyof typeof VARIABLES;
+
+const environmentSchema = z
+  .object({
+    META_STRATEGY_ENABLED: VARIABLES.META_STRATEGY_ENABLED.schema,
+    META_STRATEGY_EPSILON: VARIABLES.META_STRATEGY_EPSILON.schema,
+    META_STRATEGY_ALPHA: VARIABLES.META_STRATEGY_ALPHA.schema,
+    REGIME_TREND_ADX_THRESHOLD: VARIABLES.REGIME_TREND_ADX_THRESHOLD.schema,
+    REGIME_HIGH_VOL_ATR_PCT: VARIABLES.REGIME_HIGH_VOL_ATR_PCT.schema,
+    REGIME_EXTREME_VOL_ATR_PCT: VARIABLES.REGIME_EXTREME_VOL_ATR_PCT.schema,
+    REGIME_ILLIQUID_VOLUME_USD: VARIABLES.REGIME_ILLIQUID_VOLUME_USD.schema,
+    REGIME_ILLIQUID_DEPTH_USD: VARIABLES.REGIME_ILLIQUID_DEPTH_USD.schema,
+    REGIME_ILLIQUID_SPREAD_BPS: VARIABLES.REGIME_ILLIQUID_SPREAD_BPS.schema,
+    DEFAULT_STRATEGY: VARIABLES.DEFAULT_STRATEGY.schema,
+    TABLE_NAME: VARIABLES.TABLE_NAME.schema,
+    EVENT_SOURCE: VARIABLES.EVENT_SOURCE.schema,
+    DECISION_TTL_DAYS: VARIABLES.DECISION_TTL_DAYS.schema,
+    TRADE_HORIZON_BARS: VARIABLES.TRADE_HORIZON_BARS.schema,
+    MAX_CANDLES: VARIABLES.MAX_CANDLES.schema,
+  } satisfies Record<VariableName, unknown>)
+  .check(
+    z.superRefine(
+      (vars, ctx) => {
+        if (vars.REGIME_HIGH_VOL_ATR_PCT >= vars.REGIME_EXTREME_VOL_ATR_PCT) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['REGIME_HIGH_VOL_ATR_PCT'],
+            message: `must be less than REGIME_EXTREME_VOL_ATR_PCT, which is ${vars.REGIME_EXTREME_VOL_ATR_PCT}`,
+          });
+        }
+      },
+      // Run alongside other variables' failures, so one error lists everything; skip only when
+      // one of the two compared values is itself invalid.
+      {
+        when: (payload) =>
+          !(payload.issues ?? []).some(
+            (issue) =>
+              issue.path?.[0] === 'REGIME_HIGH_VOL_ATR_PCT' ||
+              issue.path?.[0] === 'REGIME_EXTREME_VOL_ATR_PCT',
+          ),
+      },
+    ),
+  );
+
+/** Every variable, in the order the README lists them. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
+  Object.entries(VARIABLES).map(([name, { default: defaultValue, accepts, meaning }]) =>
+    Object.freeze({ name, default: defaultValue, accepts, meaning }),
+  ),
+);
+
+/**
+ * Each variable's default as the environment spells it (variables without a default, such as
+ * TABLE_NAME, are absent). Passing this to `loadConfig` yields the default configuration.
+ */
+export const ENV_DEFAULTS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(
+    CONFIG_VARIABLES.flatMap((v) => (v.default === undefined ? [] : [[v.name, v.default] as const])),
+  ),
+);
+
+/**
+ * Parses an environment into a `Config`. Pure and uncached (tests pass their own environment).
+ * Unset variables take their defaults; a set but empty variable is an error, not a default.
+ * @throws ConfigError naming every invalid variable, what it accepts and what it got.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? 'environment');
+        const received = env[variable];
+        const got = received === undefined ? 'unset' : `got '${received}'`;
+        return { variable, received, message: `${variable} ${issue.message} (${got})` };
+      }),
+    );
+  }
+  const vars = parsed.data;
+  return {
+    enabled: vars.META_STRATEGY_ENABLED,
+    learner: {
+      epsilon: vars.META_STRATEGY_EPSILON,
+      alpha: vars.META_STRATEGY_ALPHA,
+      defaultStrategy: vars.DEFAULT_STRATEGY,
+    },
+    regime: {
+      trendAdx: vars.REGIME_TREND_ADX_THRESHOLD,
+      highVolAtrPct: vars.REGIME_HIGH_VOL_ATR_PCT,
+      extremeVolAtrPct: vars.REGIME_EXTREME_VOL_ATR_PCT,
+      illiquidVolume24hUsd: vars.REGIME_ILLIQUID_VOLUME_USD,
+      illiquidDepthUsd: vars.REGIME_ILLIQUID_DEPTH_USD,
+      illiquidSpreadBps: vars.REGIME_ILLIQUID_SPREAD_BPS,
+    },
+    ...(vars.TABLE_NAME === undefined ? {} : { tableName: vars.TABLE_NAME }),
+    eventSource: vars.EVENT_SOURCE,
+    decisionTtlDays: vars.DECISION_TTL_DAYS,
+    horizonBars: vars.TRADE_HORIZON_BARS,
+    maxCandles: vars.MAX_CANDLES,
+  };
+}
+
+let cached: Config | undefined;
+
+/**
+ * The process's configuration, parsed from `process.env` on first use and kept for the life of
+ * the execution environment. Call it at module scope in a handler so that a bad environment
+ * fails the cold start loudly instead of the first request.
+ * @throws ConfigError as `loadConfig` does (and again on every call until the environment is fixed).
+ */
+export function getConfig(): Config {
+  cached ??= loadConfig(process.env);
+  return cached;
+}
