@@ -210,15 +210,15 @@ const LIQUIDITY_SENSITIVE: ReadonlySet<StrategyId> = new Set<StrategyId>([
   'trend_rider',
 ]);
 
-const ALL_BUT = (excluded: StrategyId): readonly StrategyId[] =>
+const allBut = (excluded: StrategyId): readonly StrategyId[] =>
   Object.freeze(STRATEGY_IDS.filter((id) => id !== excluded));
 
 const REGIME_CANDIDATES: Record<RegimeName, readonly StrategyId[]> = {
-  TREND_UP: ALL_BUT('scalp'),
-  TREND_DOWN: ALL_BUT('scalp'),
+  TREND_UP: allBut('scalp'),
+  TREND_DOWN: allBut('scalp'),
   RANGE_LOW_VOL: Object.freeze(['defensive', 'moderate', 'scalp'] as const),
   RANGE_HIGH_VOL: Object.freeze(['defensive', 'moderate', 'scalp'] as const),
-  HIGH_VOLATILITY: ALL_BUT('defensive'),
+  HIGH_VOLATILITY: allBut('defensive'),
   ILLIQUID: STRATEGY_IDS,
   UNKNOWN: STRATEGY_IDS,
 };
