@@ -1,0 +1,54 @@
+import * as z from 'zod/mini';
+import { candleSeriesSchema } from './candles';
+import { describeIssue, toValidationIssues, ValidationError } from './validation-error';
+
+/** Decision ids are generated UUIDs; anything else that fits a key is accepted, `#` never (it separates key parts). */
+export const DECISION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const decisionIdSchema = z
+  .string()
+  .check(z.regex(DECISION_ID_PATTERN, { error: 'must be 1 to 128 letters, digits or . _ : -' }));
+
+function tradeClosedDetailSchema(maxCandles: number) {
+  return z
+    .object({
+      decisionId: decisionIdSchema,
+      realizedR: z.optional(z.number()),
+      exitPrice: z.optional(z.number().check(z.gt(0))),
+      tradeId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+      closedAt: z.iso.datetime({
+        offset: true,
+        error: 'must be an ISO-8601 date-time, such as 2024-05-01T12:00:00Z',
+      }),
+      path: z.optional(candleSeriesSchema(1, maxCandles)),
+    })
+    .check(
+      z.superRefine((detail, ctx) => {
+        if (detail.realizedR === undefined && detail.exitPrice === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['realizedR'],
+            input: undefined,
+            message: 'either realizedR or exitPrice is required',
+          });
+        }
+      }),
+    );
+}
+
+/** The `detail` of a valid TradeClosed event. */
+export type TradeClosedDetail = z.infer<ReturnType<typeof tradeClosedDetailSchema>>;
+
+/**
+ * A parser of TradeClosed details whose optional `path` has at most `maxCandles` candles.
+ * @throws ValidationError listing every issue with its dotted path.
+ */
+export function createTradeClosedParser(maxCandles: number): (detail: unknown) => TradeClosedDetail {
+  const schema = tradeClosedDetailSchema(maxCandles);
+  return (detail) => {
+    const parsed = schema.safeParse(detail, { error: describeIssue });
+    if (!parsed.success)
+      throw ValidationError.of('TradeClosed detail', toValidationIssues(parsed.error.issues));
+    return parsed.data;
+  };
+}

@@ -1,0 +1,78 @@
+import type { ExitPlan } from './exit-plan';
+import type { ArmValue } from './learners/learner';
+import type { RegimeResult } from './regimes/regime-detector';
+import type { Liquidity, Side, StrategyId } from './types';
+
+/**
+ * A recorded selection: what the selector saw, what it chose and with which probability, and —
+ * once the trade closes — the reward it was credited with. The decision is the unit of credit
+ * assignment: a reward names a decision, never "the last selection for a symbol".
+ */
+
+export const DECISION_STATUSES = ['OPEN', 'CLOSED'] as const;
+export type DecisionStatus = (typeof DECISION_STATUSES)[number];
+
+/** What the learner would have chosen while the selector answered the default (shadow mode). */
+export interface ShadowChoice {
+  strategy: StrategyId;
+  explored: boolean;
+  propensity: number;
+  policy: string;
+}
+
+/** The reward that closed a decision, recorded with it in the same transaction. */
+export interface DecisionReward {
+  realizedR: number;
+  /** ISO-8601, as the TradeClosed event reported it. */
+  closedAt: string;
+  tradeId?: string;
+  /** When the event reported an exit price (R is then computed from the plan, or cross-checked). */
+  exitPrice?: number;
+  /** The EventBridge event id that applied the reward. */
+  eventId: string;
+  /**
+   * The version of the chosen strategy's (symbol, regime) cell that this reward produced. Cell
+   * versions grow by one per committed update, so sorting closed decisions by it replays the
+   * commit order.
+   */
+  cellVersion: number;
+  /** Epoch milliseconds at which the reward was applied. */
+  appliedAt: number;
+}
+
+export interface Decision {
+  decisionId: string;
+  status: DecisionStatus;
+  symbol: string;
+  side: Side;
+  timeframe?: string;
+  regime: RegimeResult;
+  /** The strategy answered to the bot (and credited with the trade's reward). */
+  strategy: StrategyId;
+  plan: ExitPlan;
+  /** The regime's candidates after the liquidity filter, in profile order. */
+  candidates: StrategyId[];
+  /** What the learner knew of each candidate when it chose. */
+  values: Partial<Record<StrategyId, ArmValue>>;
+  explored: boolean;
+  /** Probability with which `strategy` was answered (1 when the learner is disabled). */
+  propensity: number;
+  probabilities: Partial<Record<StrategyId, number>>;
+  policy: string;
+  /** Present when the selector was disabled: the learner's choice, recorded but not used. */
+  shadowChoice?: ShadowChoice;
+  signal?: { confidence?: number; source?: string };
+  liquidity?: Liquidity;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Epoch seconds after which DynamoDB TTL may delete the decision. */
+  expiresAt: number;
+  reward?: DecisionReward;
+}
+
+const SECONDS_PER_DAY = 86_400;
+
+/** The TTL (epoch seconds) of a decision created at `createdAtMs` and kept for `ttlDays`. */
+export function decisionExpiresAt(createdAtMs: number, ttlDays: number): number {
+  return Math.floor(createdAtMs / 1000) + ttlDays * SECONDS_PER_DAY;
+}

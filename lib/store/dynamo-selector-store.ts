@@ -1,0 +1,293 @@
+import type { AttributeValue, CancellationReason } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Decision } from '../decision';
+import type { CellStats, CellsByStrategy } from '../learners/learner';
+import type { RegimeName, StrategyId } from '../types';
+import { decodeItem } from './attribute-value';
+import {
+  type CellRef,
+  type CellWrite,
+  DecisionExistsError,
+  type RewardCommit,
+  type RewardCommitResult,
+  type SelectorStore,
+  type StoredCell,
+} from './selector-store';
+import { keys } from './table';
+
+type Key = { pk: string; sk: string };
+type Item = Record<string, unknown>;
+
+const DECISION_TYPE = 'DECISION';
+const CELL_TYPE = 'CELL';
+/** BatchGetItem takes at most 100 keys per request. */
+const BATCH_GET_LIMIT = 100;
+const UNPROCESSED_RETRY_LIMIT = 8;
+
+export interface DynamoSelectorStoreOptions {
+  /** Waits between re-requests of unprocessed batch keys (injected so tests need not sleep). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The selector's state in one DynamoDB table (see `table.ts` for the keys). Every write is
+ * conditional: a decision is created only if its id is new, and a reward closes a decision
+ * (still OPEN) and moves its cells (still at the version read) in one transaction.
+ *
+ * Requests per operation on the happy path: select = BatchGetItem + PutItem;
+ * reward = GetItem + BatchGetItem + TransactWriteItems.
+ */
+export class DynamoSelectorStore implements SelectorStore {
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    options: DynamoSelectorStoreOptions = {},
+  ) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async readSelectionCells(
+    symbol: string,
+    regime: RegimeName,
+    strategies: readonly StrategyId[],
+  ): Promise<{ cells: CellsByStrategy; pooled: CellsByStrategy }> {
+    const refs: CellRef[] = strategies.flatMap((strategy) => [
+      { symbol, regime, strategy },
+      { symbol: null, regime, strategy },
+    ]);
+    const found = await this.readCellItems(refs, false);
+    const cells: CellsByStrategy = {};
+    const pooled: CellsByStrategy = {};
+    for (const cell of found) {
+      if (cell.ref.symbol === null) pooled[cell.ref.strategy] = cell.stats;
+      else cells[cell.ref.strategy] = cell.stats;
+    }
+    return { cells, pooled };
+  }
+
+  async recordDecision(decision: Decision): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.decision(decision.decisionId), type: DECISION_TYPE, ...decision },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') {
+        throw new DecisionExistsError(decision.decisionId);
+      }
+      throw error;
+    }
+  }
+
+  async getDecision(
+    decisionId: string,
+    options: { consistent?: boolean } = {},
+  ): Promise<Decision | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.decision(decisionId),
+        ConsistentRead: options.consistent ?? false,
+      }),
+    );
+    return result.Item === undefined ? undefined : itemToDecision(result.Item);
+  }
+
+  readCells(refs: readonly CellRef[]): Promise<StoredCell[]> {
+    return this.readCellItems(refs, true);
+  }
+
+  async listSymbolCells(symbol: string): Promise<StoredCell[]> {
+    const cells: StoredCell[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.symbolPartition(symbol), ':prefix': keys.cellPrefix() },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) cells.push(itemToCell(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return cells;
+  }
+
+  /**
+   * One TransactWriteItems: item 0 closes the decision (condition: still OPEN), items 1..n put
+   * each cell's new state (condition: the version read, or absent for a new cell). A failed
+   * decision condition returns the decision as it is now (ALL_OLD), saving a read.
+   */
+  async commitReward(commit: RewardCommit): Promise<RewardCommitResult> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.decision(commit.decisionId),
+                UpdateExpression: 'SET #status = :closed, #reward = :reward',
+                ConditionExpression: '#status = :open',
+                ExpressionAttributeNames: { '#status': 'status', '#reward': 'reward' },
+                ExpressionAttributeValues: { ':open': 'OPEN', ':closed': 'CLOSED', ':reward': commit.reward },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            ...commit.cells.map((cell) => ({ Put: this.cellPut(cell) })),
+          ],
+        }),
+      );
+      return { outcome: 'committed' };
+    } catch (error) {
+      return classifyCommitFailure(error);
+    }
+  }
+
+  private cellPut(write: CellWrite) {
+    const isNew = write.expectedVersion === 0;
+    return {
+      TableName: this.tableName,
+      Item: cellToItem(write),
+      ConditionExpression: isNew ? 'attribute_not_exists(pk)' : '#version = :expected',
+      ...(isNew
+        ? {}
+        : {
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': write.expectedVersion },
+          }),
+    };
+  }
+
+  private async readCellItems(refs: readonly CellRef[], consistent: boolean): Promise<StoredCell[]> {
+    const cells: StoredCell[] = [];
+    for (let start = 0; start < refs.length; start += BATCH_GET_LIMIT) {
+      const chunk = refs.slice(start, start + BATCH_GET_LIMIT).map(cellKey);
+      for (const item of await this.batchGet(chunk, consistent)) cells.push(itemToCell(item));
+    }
+    return cells;
+  }
+
+  /** BatchGetItem, asking again for keys DynamoDB left unprocessed (throttling), with a short backoff. */
+  private async batchGet(requestKeys: Key[], consistent: boolean): Promise<Item[]> {
+    const items: Item[] = [];
+    let pending: Item[] = requestKeys;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > UNPROCESSED_RETRY_LIMIT) {
+        throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
+      }
+      if (attempt > 0) await this.sleep(10 * 2 ** attempt);
+      const result = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: consistent } },
+        }),
+      );
+      items.push(...(result.Responses?.[this.tableName] ?? []));
+      pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return items;
+  }
+}
+
+function cellKey(ref: CellRef): Key {
+  return ref.symbol === null
+    ? keys.pooledCell(ref.regime, ref.strategy)
+    : keys.cell(ref.symbol, ref.regime, ref.strategy);
+}
+
+function cellToItem(write: CellWrite): Item {
+  const { ref, stats } = write;
+  return {
+    ...cellKey(ref),
+    type: CELL_TYPE,
+    ...(ref.symbol === null ? { pooled: true } : { symbol: ref.symbol }),
+    regime: ref.regime,
+    strategy: ref.strategy,
+    version: write.expectedVersion + 1,
+    explorations: write.explorations,
+    ...stats,
+  };
+}
+
+function itemToCell(item: Item): StoredCell {
+  const stats: CellStats = {
+    count: numberField(item, 'count'),
+    realCount: numberField(item, 'realCount'),
+    counterfactualCount: numberField(item, 'counterfactualCount'),
+    sum: numberField(item, 'sum'),
+    mean: numberField(item, 'mean'),
+    ema: numberField(item, 'ema'),
+    lastReward: numberField(item, 'lastReward'),
+    wins: numberField(item, 'wins'),
+    losses: numberField(item, 'losses'),
+    totalR: numberField(item, 'totalR'),
+    lastUpdate: numberField(item, 'lastUpdate'),
+  };
+  return {
+    ref: {
+      symbol: typeof item.symbol === 'string' ? item.symbol : null,
+      regime: item.regime as RegimeName,
+      strategy: item.strategy as StrategyId,
+    },
+    stats,
+    explorations: numberField(item, 'explorations'),
+    version: numberField(item, 'version'),
+  };
+}
+
+function itemToDecision(item: Item): Decision {
+  const { pk: _pk, sk: _sk, type: _type, ...decision } = item;
+  return decision as unknown as Decision;
+}
+
+function numberField(item: Item, name: string): number {
+  const value = item[name];
+  return typeof value === 'number' ? value : 0;
+}
+
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+/**
+ * Turns a failed reward transaction into an outcome. The decision's condition is checked first:
+ * if it failed, the decision is no longer open and retrying cannot help. A failed cell condition
+ * or a transaction conflict means another reward moved first: the caller reads again. Anything
+ * else is rethrown.
+ */
+function classifyCommitFailure(error: unknown): RewardCommitResult {
+  const name = errorName(error);
+  if (name === 'TransactionConflictException') return { outcome: 'conflict', reason: 'transaction' };
+  if (name !== 'TransactionCanceledException') throw error;
+  const reasons: CancellationReason[] =
+    (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+  const [decisionReason, ...cellReasons] = reasons;
+  if (decisionReason?.Code === 'ConditionalCheckFailed') {
+    const old = decisionReason.Item as Record<string, AttributeValue> | undefined;
+    return {
+      outcome: 'decision-not-open',
+      current: old === undefined ? undefined : itemToDecision(decodeItem(old)),
+    };
+  }
+  const codes = [decisionReason, ...cellReasons].map((reason) => reason?.Code);
+  if (codes.includes('ConditionalCheckFailed')) return { outcome: 'conflict', reason: 'version' };
+  if (codes.includes('TransactionConflict')) return { outcome: 'conflict', reason: 'transaction' };
+  if (codes.some((code) => code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded')) {
+    return { outcome: 'conflict', reason: 'throttled' };
+  }
+  throw error;
+}

@@ -1,0 +1,86 @@
+import type { Decision, DecisionReward } from '../decision';
+import type { CellStats, CellsByStrategy } from '../learners/learner';
+import type { RegimeName, StrategyId } from '../types';
+
+/**
+ * The storage port the use cases depend on. The DynamoDB adapter implements it; nothing here
+ * imports the AWS SDK, so the use cases stay pure domain code.
+ */
+
+/** One learner cell. `symbol: null` is the regime's cell pooled across all symbols. */
+export interface CellRef {
+  symbol: string | null;
+  regime: RegimeName;
+  strategy: StrategyId;
+}
+
+/** A cell as stored: its statistics, how many of its real rewards were exploration draws, and its version. */
+export interface StoredCell {
+  ref: CellRef;
+  stats: CellStats;
+  /** Real rewards credited to this cell whose decision was an exploration draw. */
+  explorations: number;
+  /** Grows by one with every committed update; 1 after the first. */
+  version: number;
+}
+
+/** A new state for one cell, written only if the cell is still at `expectedVersion`. */
+export interface CellWrite {
+  ref: CellRef;
+  /** The version read; 0 when the cell did not exist (the write then requires it still not to). */
+  expectedVersion: number;
+  stats: CellStats;
+  explorations: number;
+}
+
+/** Close a decision with its reward and update its cells, all or nothing. */
+export interface RewardCommit {
+  decisionId: string;
+  reward: DecisionReward;
+  cells: readonly CellWrite[];
+}
+
+export type RewardCommitResult =
+  | { outcome: 'committed' }
+  /** The decision was closed (or removed) after it was read; `current` is its state now. */
+  | { outcome: 'decision-not-open'; current: Decision | undefined }
+  /** A cell moved on (version) or another transaction held an item (transaction): read again. */
+  | { outcome: 'conflict'; reason: 'version' | 'transaction' | 'throttled' };
+
+/** What select needs: one read of the regime's cells, one conditional write of the decision. */
+export interface SelectionStore {
+  /** The (symbol, regime) cells and the pooled regime cells of `strategies`, in one request. */
+  readSelectionCells(
+    symbol: string,
+    regime: RegimeName,
+    strategies: readonly StrategyId[],
+  ): Promise<{ cells: CellsByStrategy; pooled: CellsByStrategy }>;
+  /** @throws DecisionExistsError when a decision with this id was already recorded. */
+  recordDecision(decision: Decision): Promise<void>;
+}
+
+/** What reward needs: a consistent read of the decision and its cells, and one atomic commit. */
+export interface RewardStore {
+  getDecision(decisionId: string, options?: { consistent?: boolean }): Promise<Decision | undefined>;
+  /** Strongly consistent, in one request; cells that do not exist are left out. */
+  readCells(refs: readonly CellRef[]): Promise<StoredCell[]>;
+  commitReward(commit: RewardCommit): Promise<RewardCommitResult>;
+}
+
+/** What the stats endpoints read. */
+export interface StatsStore {
+  getDecision(decisionId: string, options?: { consistent?: boolean }): Promise<Decision | undefined>;
+  /** Every cell of the symbol, all regimes. */
+  listSymbolCells(symbol: string): Promise<StoredCell[]>;
+}
+
+export type SelectorStore = SelectionStore & RewardStore & StatsStore;
+
+/** A decision id was recorded twice; ids come from a random generator, so this is a bug or a replay. */
+export class DecisionExistsError extends Error {
+  override readonly name = 'DecisionExistsError';
+
+  constructor(readonly decisionId: string) {
+    super(`decision ${decisionId} already exists`);
+  }
+}
