@@ -1,7 +1,24 @@
-/**
- * Placeholder entry so that the stack can bundle the function; the real wiring follows.
- */
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 503,
-  body: JSON.stringify({ error: 'NotReady', message: 'Not ready' }),
+import { createRewardApplier } from '../../lib/apply-reward';
+import { getConfig } from '../../lib/config';
+import { createTradeClosedParser } from '../../lib/contract/trade-closed';
+import { createEpsilonGreedyLearner } from '../../lib/learners/epsilon-greedy';
+import { systemRng } from '../../lib/random';
+import { createRuntimeStore, sleep } from '../shared/runtime';
+import { createPowertoolsTelemetry } from '../shared/telemetry';
+import { createRewardHandler } from './reward-handler';
+
+// Built once per execution environment; a bad environment fails the cold start.
+const config = getConfig();
+
+export const handler = createRewardHandler({
+  parseDetail: createTradeClosedParser(config.maxCandles),
+  applyReward: createRewardApplier({
+    store: createRuntimeStore(config),
+    learner: createEpsilonGreedyLearner(config.learner),
+    clock: Date.now,
+    rng: systemRng,
+    sleep,
+  }),
+  telemetry: createPowertoolsTelemetry(),
+  clock: Date.now,
 });

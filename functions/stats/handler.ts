@@ -1,7 +1,10 @@
-/**
- * Placeholder entry so that the stack can bundle the function; the real wiring follows.
- */
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 503,
-  body: JSON.stringify({ error: 'NotReady', message: 'Not ready' }),
+import { getConfig } from '../../lib/config';
+import { createRuntimeStore } from '../shared/runtime';
+import { createPowertoolsTelemetry } from '../shared/telemetry';
+import { createStatsHandler } from './stats-handler';
+
+// Built once per execution environment; a bad environment fails the cold start.
+export const handler = createStatsHandler({
+  store: createRuntimeStore(getConfig()),
+  telemetry: createPowertoolsTelemetry(),
 });

@@ -1,0 +1,164 @@
+import type { SelectRequest } from './contract/select-request';
+import { ValidationError } from './contract/validation-error';
+import { type Decision, decisionExpiresAt, type ShadowChoice } from './decision';
+import { buildExitPlan, type ExitPlan, InvalidPlanInputError } from './exit-plan';
+import type { ArmValue, Choice, Learner } from './learners/learner';
+import { candidatesFor, getProfile } from './profiles';
+import type { RegimeDetector, RegimeResult } from './regimes/regime-detector';
+import type { SelectionStore } from './store/selector-store';
+import type { Clock, Rng, Side, StrategyId } from './types';
+
+/** The `POST /v1/select` response body, exactly as the HTTP contract spells it. */
+export interface SelectResponse {
+  decisionId: string;
+  symbol: string;
+  side: Side;
+  regime: RegimeResult;
+  strategy: StrategyId;
+  explored: boolean;
+  propensity: number;
+  policy: string;
+  plan: {
+    entry: number;
+    atr: number;
+    stopLoss: number;
+    takeProfits: { price: number; r: number; closeFraction: number }[];
+    breakEven: { triggerPrice: number };
+    trailing: { activationPrice: number; distance: number };
+  };
+  candidates: Partial<Record<StrategyId, ArmValue>>;
+}
+
+export interface SelectSettings {
+  /** When false the selector answers `defaultStrategy` and records the learner's choice as a shadow. */
+  enabled: boolean;
+  defaultStrategy: StrategyId;
+  decisionTtlDays: number;
+}
+
+export interface SelectStrategyDeps {
+  store: SelectionStore;
+  detector: RegimeDetector;
+  learner: Learner;
+  settings: SelectSettings;
+  rng: Rng;
+  clock: Clock;
+  newDecisionId: () => string;
+}
+
+export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
+
+/**
+ * The select use case: regime → candidates → learner → exit plan → recorded decision. The
+ * decision is written before it is answered, so every answer can be rewarded. With the learner
+ * disabled the default strategy is answered with propensity 1, and the learner's own choice is
+ * still computed and recorded as `shadowChoice` (shadow mode), so learning continues.
+ *
+ * @throws ValidationError when the candles cannot size a plan (no price range: ATR 0), or the
+ *   entry price is unusable.
+ */
+export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy {
+  const { store, detector, learner, settings } = deps;
+  return async (request) => {
+    const regime = detector.detect({ candles: request.candles, liquidity: request.liquidity });
+    const atr = regime.features.atr;
+    if (!(Number.isFinite(atr) && atr > 0)) {
+      throw ValidationError.of('Request', [
+        {
+          path: 'candles',
+          message: 'the candles have no price range (ATR is 0), so no exit plan can be sized',
+        },
+      ]);
+    }
+    const candidates = candidatesFor(regime.name, request.liquidity);
+    const { cells, pooled } = await store.readSelectionCells(request.symbol, regime.name, candidates);
+    const choice = learner.choose({ regime: regime.name, candidates, cells, pooled, rng: deps.rng });
+    const answered = settings.enabled ? choice : disabledChoice(settings.defaultStrategy, choice);
+    const lastCandle = request.candles[request.candles.length - 1];
+    const entry = request.entryPrice ?? lastCandle?.c ?? Number.NaN;
+    const createdAt = deps.clock();
+
+    const decision: Decision = {
+      decisionId: deps.newDecisionId(),
+      status: 'OPEN',
+      symbol: request.symbol,
+      side: request.side,
+      ...(request.timeframe === undefined ? {} : { timeframe: request.timeframe }),
+      regime,
+      strategy: answered.strategy,
+      plan: planFor(request.side, entry, atr, answered.strategy),
+      candidates,
+      values: choice.values,
+      explored: answered.explored,
+      propensity: answered.propensity,
+      probabilities: answered.probabilities,
+      policy: answered.policy,
+      ...(settings.enabled ? {} : { shadowChoice: shadowOf(choice) }),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+      ...(request.liquidity === undefined ? {} : { liquidity: request.liquidity }),
+      createdAt,
+      expiresAt: decisionExpiresAt(createdAt, settings.decisionTtlDays),
+    };
+    await store.recordDecision(decision);
+    return decision;
+  };
+}
+
+/** The contract's response for a recorded decision. */
+export function toSelectResponse(decision: Decision): SelectResponse {
+  const { plan } = decision;
+  return {
+    decisionId: decision.decisionId,
+    symbol: decision.symbol,
+    side: decision.side,
+    regime: decision.regime,
+    strategy: decision.strategy,
+    explored: decision.explored,
+    propensity: decision.propensity,
+    policy: decision.policy,
+    plan: {
+      entry: plan.entry,
+      atr: plan.atr,
+      stopLoss: plan.stopLoss,
+      takeProfits: plan.takeProfits.map(({ price, r, closeFraction }) => ({ price, r, closeFraction })),
+      breakEven: { triggerPrice: plan.breakEven.triggerPrice },
+      trailing: { activationPrice: plan.trailing.activationPrice, distance: plan.trailing.distance },
+    },
+    candidates: Object.fromEntries(
+      decision.candidates.map((id) => {
+        const arm = decision.values[id];
+        return [id, { value: arm?.value ?? 0, count: arm?.count ?? 0 }];
+      }),
+    ),
+  };
+}
+
+function disabledChoice(strategy: StrategyId, learned: Choice): Choice {
+  return {
+    strategy,
+    explored: false,
+    propensity: 1,
+    probabilities: { [strategy]: 1 },
+    values: learned.values,
+    policy: `disabled:${strategy}`,
+  };
+}
+
+function shadowOf(choice: Choice): ShadowChoice {
+  return {
+    strategy: choice.strategy,
+    explored: choice.explored,
+    propensity: choice.propensity,
+    policy: choice.policy,
+  };
+}
+
+function planFor(side: Side, entry: number, atr: number, strategy: StrategyId): ExitPlan {
+  try {
+    return buildExitPlan({ side, entry, atr, profile: getProfile(strategy) });
+  } catch (error) {
+    if (!(error instanceof InvalidPlanInputError)) throw error;
+    const path = error.field === 'entry' ? 'entryPrice' : 'candles';
+    throw ValidationError.of('Request', [{ path, message: error.message }]);
+  }
+}
