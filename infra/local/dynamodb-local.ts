@@ -106,5 +106,7 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await stop();
-  throw new DynamoDbLocalError(`DynamoDB Local did not answer on ${endpoint} within the timeout:\n${output.trim()}`);
+  throw new DynamoDbLocalError(
+    `DynamoDB Local did not answer on ${endpoint} within the timeout:\n${output.trim()}`,
+  );
 }
