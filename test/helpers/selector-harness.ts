@@ -1,0 +1,271 @@
+import { readFileSync } from 'node:fs';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
+import { createRewardHandler } from '../../functions/reward/reward-handler';
+import { createSelectHandler } from '../../functions/select/select-handler';
+import type { Log, MetricsSink, Telemetry } from '../../functions/shared/telemetry';
+import { createStatsHandler } from '../../functions/stats/stats-handler';
+import { type ApplyReward, createRewardApplier, type RewardRetryPolicy } from '../../lib/apply-reward';
+import { type Config, ENV_DEFAULTS, loadConfig } from '../../lib/config';
+import { createSelectRequestParser } from '../../lib/contract/select-request';
+import { createTradeClosedParser } from '../../lib/contract/trade-closed';
+import type { Decision } from '../../lib/decision';
+import { decisionExpiresAt } from '../../lib/decision';
+import { buildExitPlan } from '../../lib/exit-plan';
+import { createEpsilonGreedyLearner } from '../../lib/learners/epsilon-greedy';
+import { getProfile } from '../../lib/profiles';
+import { seededRng } from '../../lib/random';
+import { createClassicDetector } from '../../lib/regimes/classic-detector';
+import { createStrategySelector } from '../../lib/select-strategy';
+import { createTable } from '../../lib/store/create-table';
+import { DynamoSelectorStore } from '../../lib/store/dynamo-selector-store';
+import { createLocalDynamoClients, type DynamoClients } from '../../lib/store/dynamodb-client';
+import type { SelectionStore, SelectorStore } from '../../lib/store/selector-store';
+import type { RegimeName, Side, StrategyId } from '../../lib/types';
+
+/** The fixed clock of the tests: 2024-03-12T10:05:00Z. */
+export const NOW_MS = Date.UTC(2024, 2, 12, 10, 5, 0);
+
+let tableCounter = 0;
+
+/** A table name no other test file uses (each file creates its own table on the shared engine). */
+export function uniqueTableName(prefix: string): string {
+  tableCounter++;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${tableCounter}`;
+}
+
+/**
+ * Counts the HTTP requests the SDK sends to DynamoDB, by operation (from the `x-amz-target`
+ * header), after the SDK's own retries: what AWS would bill and meter.
+ */
+export class RequestCounter {
+  readonly requests: string[] = [];
+
+  attach(clients: DynamoClients): void {
+    clients.client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        const target = request.headers?.['x-amz-target'] ?? 'unknown';
+        this.requests.push(target.replace(/^DynamoDB_\d+\./, ''));
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'requestCounter' },
+    );
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+  }
+
+  /** The requests made while `action` ran (nothing else may run concurrently). */
+  async during<T>(action: () => Promise<T>): Promise<{ result: T; requests: string[] }> {
+    this.reset();
+    const result = await action();
+    return { result, requests: [...this.requests] };
+  }
+}
+
+/** Records log lines and metrics instead of printing them. */
+export function recordingTelemetry() {
+  const logs: { level: 'info' | 'warn' | 'error'; message: string; attributes: Record<string, unknown> }[] =
+    [];
+  const metrics: { name: string; unit: string; value: number; dimensions?: Record<string, string> }[] = [];
+  const log: Log = {
+    info: (message, attributes = {}) => logs.push({ level: 'info', message, attributes }),
+    warn: (message, attributes = {}) => logs.push({ level: 'warn', message, attributes }),
+    error: (message, attributes = {}) => logs.push({ level: 'error', message, attributes }),
+  };
+  const sink: MetricsSink = {
+    add: (name, unit, value, dimensions) =>
+      metrics.push({ name, unit, value, ...(dimensions === undefined ? {} : { dimensions }) }),
+    flush: () => {},
+  };
+  const telemetry: Telemetry = { log, metrics: sink };
+  const total = (name: string) => metrics.filter((m) => m.name === name).reduce((sum, m) => sum + m.value, 0);
+  return { telemetry, logs, metrics, total };
+}
+
+export interface HarnessOptions {
+  /** Environment overrides on top of the defaults (e.g. META_STRATEGY_ENABLED=false). */
+  env?: Record<string, string>;
+  seed?: number;
+  retry?: RewardRetryPolicy;
+  /** Replaces the store the use cases see (e.g. a wrapper injecting a fault). */
+  wrapStore?: (store: SelectorStore) => SelectorStore;
+}
+
+/** A table on DynamoDB Local and the three handlers wired to it with deterministic deps. */
+export interface Harness {
+  config: Config;
+  clients: DynamoClients;
+  tableName: string;
+  /** What the use cases see (the real store unless `wrapStore` replaced it). */
+  store: SelectorStore;
+  counter: RequestCounter;
+  recorder: ReturnType<typeof recordingTelemetry>;
+  clock: { now: number };
+  select: ReturnType<typeof createSelectHandler>;
+  reward: ReturnType<typeof createRewardHandler>;
+  stats: ReturnType<typeof createStatsHandler>;
+  applyReward: ApplyReward;
+  itemCount(): Promise<number>;
+}
+
+/** Creates a uniquely named table and wires the handlers to it. */
+export async function createHarness(
+  endpoint: string,
+  prefix: string,
+  options: HarnessOptions = {},
+): Promise<Harness> {
+  const config = loadConfig({ ...ENV_DEFAULTS, ...options.env });
+  const clients = createLocalDynamoClients(endpoint);
+  const tableName = uniqueTableName(prefix);
+  await createTable(clients.client, tableName);
+  const counter = new RequestCounter();
+  counter.attach(clients);
+  const realStore: SelectorStore = new DynamoSelectorStore(clients.documentClient, tableName);
+  const store = options.wrapStore?.(realStore) ?? realStore;
+  const recorder = recordingTelemetry();
+  const clock = { now: NOW_MS };
+  const rng = seededRng(options.seed ?? 42);
+  let nextId = 0;
+  const learner = createEpsilonGreedyLearner(config.learner);
+  const applyReward = createRewardApplier({
+    store,
+    learner,
+    clock: () => clock.now,
+    rng: seededRng((options.seed ?? 42) + 1),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+  });
+  return {
+    config,
+    clients,
+    tableName,
+    store,
+    counter,
+    recorder,
+    clock,
+    select: createSelectHandler({
+      parseRequest: createSelectRequestParser(config.maxCandles),
+      selectStrategy: createStrategySelector({
+        store,
+        detector: createClassicDetector(config.regime),
+        learner,
+        settings: {
+          enabled: config.enabled,
+          defaultStrategy: config.learner.defaultStrategy,
+          decisionTtlDays: config.decisionTtlDays,
+        },
+        rng,
+        clock: () => clock.now,
+        newDecisionId: () => `dec-${prefix}-${String(++nextId).padStart(5, '0')}`,
+      }),
+      telemetry: recorder.telemetry,
+    }),
+    reward: createRewardHandler({
+      parseDetail: createTradeClosedParser(config.maxCandles),
+      applyReward,
+      telemetry: recorder.telemetry,
+      clock: () => clock.now,
+    }),
+    stats: createStatsHandler({ store, telemetry: recorder.telemetry }),
+    applyReward,
+    itemCount: async () => {
+      let count = 0;
+      let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+      do {
+        const page = await clients.client.send(
+          new ScanCommand({ TableName: tableName, Select: 'COUNT', ExclusiveStartKey: startKey }),
+        );
+        count += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+      return count;
+    },
+  };
+}
+
+const EVENTS_DIR = new URL('../events/', import.meta.url);
+
+/** A fixture from test/events/, parsed fresh on every call so that tests may modify it. */
+export function loadEvent<T = unknown>(name: string): T {
+  return JSON.parse(readFileSync(new URL(name, EVENTS_DIR), 'utf8')) as T;
+}
+
+export type TradeClosedFixture = EventBridgeEvent<'TradeClosed', Record<string, unknown>>;
+
+/** The select fixture with its JSON body replaced by `body`. */
+export function selectEvent(body: unknown, base = 'select-valid.json'): APIGatewayProxyEventV2 {
+  const event = loadEvent<APIGatewayProxyEventV2>(base);
+  return { ...event, body: typeof body === 'string' ? body : JSON.stringify(body) };
+}
+
+/** The valid select fixture's body, parsed. */
+export function validSelectBody(): Record<string, unknown> & { candles: Record<string, number>[] } {
+  const event = loadEvent<APIGatewayProxyEventV2>('select-valid.json');
+  return JSON.parse(event.body ?? '{}');
+}
+
+/** A TradeClosed fixture pointed at `decisionId`, with its id and detail overridden. */
+export function tradeClosedEvent(
+  decisionId: string,
+  overrides: { id?: string; detail?: Record<string, unknown>; fixture?: string } = {},
+): TradeClosedFixture {
+  const event = loadEvent<TradeClosedFixture>(overrides.fixture ?? 'trade-closed-realized-r.json');
+  return {
+    ...event,
+    ...(overrides.id === undefined ? {} : { id: overrides.id }),
+    detail: { ...event.detail, decisionId, ...overrides.detail },
+  };
+}
+
+/**
+ * An OPEN decision written straight to the store, so that reward tests can place many decisions
+ * on chosen cells without depending on what the learner would pick.
+ */
+export async function recordOpenDecision(
+  store: SelectionStore,
+  spec: {
+    decisionId: string;
+    symbol: string;
+    regime: RegimeName;
+    strategy: StrategyId;
+    side?: Side;
+    entry?: number;
+    atr?: number;
+    explored?: boolean;
+    createdAt?: number;
+  },
+): Promise<Decision> {
+  const side = spec.side ?? 'LONG';
+  const createdAt = spec.createdAt ?? NOW_MS - 3_600_000;
+  const decision: Decision = {
+    decisionId: spec.decisionId,
+    status: 'OPEN',
+    symbol: spec.symbol,
+    side,
+    regime: {
+      name: spec.regime,
+      confidence: 0.8,
+      features: { atr: spec.atr ?? 100, atrPct: 0.001, adx: 30, trendStrength: 0.4 },
+    },
+    strategy: spec.strategy,
+    plan: buildExitPlan({
+      side,
+      entry: spec.entry ?? 100_000,
+      atr: spec.atr ?? 100,
+      profile: getProfile(spec.strategy),
+    }),
+    candidates: [spec.strategy],
+    values: { [spec.strategy]: { value: 0, count: 0 } },
+    explored: spec.explored ?? false,
+    propensity: 1,
+    probabilities: { [spec.strategy]: 1 },
+    policy: 'test:fixed',
+    createdAt,
+    expiresAt: decisionExpiresAt(createdAt, 30),
+  };
+  await store.recordDecision(decision);
+  return decision;
+}

@@ -1,0 +1,226 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildExitPlan } from '../../lib/exit-plan';
+import { METRIC } from '../../lib/observability';
+import { candidatesFor, getProfile } from '../../lib/profiles';
+import type { SelectResponse } from '../../lib/select-strategy';
+import type { SelectorStore } from '../../lib/store/selector-store';
+import { STRATEGY_IDS } from '../../lib/types';
+import {
+  createHarness,
+  type Harness,
+  loadEvent,
+  NOW_MS,
+  selectEvent,
+  validSelectBody,
+} from '../helpers/selector-harness';
+
+const endpoint = inject('dynamoEndpoint');
+const THIRTY_DAYS_S = 30 * 86_400;
+
+function parse<T>(response: { body: string }): T {
+  return JSON.parse(response.body) as T;
+}
+
+interface ErrorBody {
+  error: string;
+  message: string;
+  issues: { path: string; message: string }[];
+}
+
+describe('select handler (POST /v1/select) on DynamoDB Local', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await createHarness(endpoint, 'select');
+  });
+
+  it('answers the realistic API Gateway v2 fixture with exactly the contract response, in two requests', async () => {
+    const event = loadEvent<APIGatewayProxyEventV2>('select-valid.json');
+    const body = validSelectBody();
+    const { result, requests } = await h.counter.during(() => h.select(event));
+
+    expect(result.statusCode).toBe(200);
+    expect(result.headers).toMatchObject({ 'content-type': 'application/json' });
+    expect(requests).toEqual(['BatchGetItem', 'PutItem']);
+
+    const response = parse<SelectResponse>(result);
+    expect(Object.keys(response).sort()).toEqual(
+      [
+        'candidates',
+        'decisionId',
+        'explored',
+        'plan',
+        'policy',
+        'propensity',
+        'regime',
+        'side',
+        'strategy',
+        'symbol',
+      ].sort(),
+    );
+    expect(response.symbol).toBe('BTCUSDT');
+    expect(response.side).toBe('LONG');
+    expect(Object.keys(response.regime).sort()).toEqual(['confidence', 'features', 'name']);
+    expect(response.regime.features.atr).toBeGreaterThan(0);
+    expect(response.regime.features).toHaveProperty('atrPct');
+    expect(response.regime.features).toHaveProperty('adx');
+    expect(response.regime.features).toHaveProperty('trendStrength');
+    expect(STRATEGY_IDS).toContain(response.strategy);
+    expect(response.propensity).toBeGreaterThan(0);
+    expect(response.propensity).toBeLessThanOrEqual(1);
+    expect(typeof response.policy).toBe('string');
+
+    const liquidity = body.liquidity as { spreadBps: number; depthUsd: number; volume24hUsd: number };
+    const candidates = candidatesFor(response.regime.name, liquidity);
+    expect(Object.keys(response.candidates)).toEqual(candidates);
+    for (const arm of Object.values(response.candidates)) expect(arm).toEqual({ value: 0, count: 0 });
+    expect(candidates).toContain(response.strategy);
+
+    const expected = buildExitPlan({
+      side: 'LONG',
+      entry: body.entryPrice as number,
+      atr: response.regime.features.atr,
+      profile: getProfile(response.strategy),
+    });
+    expect(response.plan).toEqual({
+      entry: expected.entry,
+      atr: expected.atr,
+      stopLoss: expected.stopLoss,
+      takeProfits: expected.takeProfits.map(({ price, r, closeFraction }) => ({ price, r, closeFraction })),
+      breakEven: expected.breakEven,
+      trailing: expected.trailing,
+    });
+  });
+
+  it('records the decision OPEN, with its TTL 30 days after creation', async () => {
+    const response = parse<SelectResponse>(await h.select(loadEvent('select-valid.json')));
+    const decision = await h.store.getDecision(response.decisionId, { consistent: true });
+
+    expect(decision).toMatchObject({
+      decisionId: response.decisionId,
+      status: 'OPEN',
+      symbol: 'BTCUSDT',
+      side: 'LONG',
+      timeframe: '15m',
+      strategy: response.strategy,
+      explored: response.explored,
+      propensity: response.propensity,
+      policy: response.policy,
+      regime: response.regime,
+      createdAt: NOW_MS,
+      signal: { confidence: 0.7, source: 'model-x' },
+    });
+    expect(decision?.expiresAt).toBe(Math.floor(NOW_MS / 1000) + THIRTY_DAYS_S);
+    expect(decision?.candidates).toEqual(Object.keys(response.candidates));
+    expect(decision?.reward).toBeUndefined();
+  });
+
+  it('logs and counts the selection', async () => {
+    const before = h.recorder.total(METRIC.selections);
+    const response = parse<SelectResponse>(await h.select(loadEvent('select-valid.json')));
+    const line = h.recorder.logs.find((l) => l.attributes.decisionId === response.decisionId);
+
+    expect(line?.attributes).toMatchObject({
+      symbol: 'BTCUSDT',
+      regime: response.regime.name,
+      strategy: response.strategy,
+      explored: response.explored,
+      propensity: response.propensity,
+    });
+    expect(h.recorder.total(METRIC.selections)).toBe(before + 1);
+    expect(h.recorder.metrics.filter((m) => m.name === METRIC.selections).at(-1)?.dimensions).toEqual({
+      regime: response.regime.name,
+      strategy: response.strategy,
+    });
+  });
+
+  it('takes the last close as the entry when entryPrice is left out', async () => {
+    const body = validSelectBody();
+    delete body.entryPrice;
+    const response = parse<SelectResponse>(await h.select(selectEvent(body)));
+    const lastClose = body.candles.at(-1)?.c;
+    expect(response.plan.entry).toBe(lastClose);
+  });
+
+  it('gives regime UNKNOWN, not an error, for too few candles, and still sizes a plan', async () => {
+    const body = validSelectBody();
+    body.candles = body.candles.slice(-5);
+    const result = await h.select(selectEvent(body));
+    expect(result.statusCode).toBe(200);
+    const response = parse<SelectResponse>(result);
+    expect(response.regime.name).toBe('UNKNOWN');
+    expect(response.plan.atr).toBeGreaterThan(0);
+  });
+
+  it('answers SHORT plans with the stop above entry', async () => {
+    const body = { ...validSelectBody(), side: 'SHORT' };
+    const response = parse<SelectResponse>(await h.select(selectEvent(body)));
+    expect(response.side).toBe('SHORT');
+    expect(response.plan.stopLoss).toBeGreaterThan(response.plan.entry);
+    expect(response.plan.takeProfits[0]?.price).toBeLessThan(response.plan.entry);
+  });
+
+  it('rejects the invalid fixture with 400 naming candles.3.h and entryPrice', async () => {
+    const before = await h.itemCount();
+    const result = await h.select(loadEvent('select-invalid.json'));
+    expect(result.statusCode).toBe(400);
+    const body = parse<ErrorBody>(result);
+    expect(body.error).toBe('ValidationError');
+    expect(body.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['candles.3.h', 'entryPrice']));
+    expect(await h.itemCount()).toBe(before);
+  });
+
+  it('answers a generic 500 that leaks nothing when storage fails, and logs the cause', async () => {
+    const failing = await createHarness(endpoint, 'select-500', {
+      wrapStore: (store): SelectorStore => ({
+        ...bind(store),
+        recordDecision: async () => {
+          throw new Error('connect ECONNREFUSED 10.1.2.3:443 table secret-table-name');
+        },
+      }),
+    });
+    const result = await failing.select(loadEvent('select-valid.json'));
+    expect(result.statusCode).toBe(500);
+    expect(parse(result)).toEqual({ error: 'InternalError', message: 'Internal error' });
+    expect(result.body).not.toContain('secret');
+    const logged = failing.recorder.logs.find((l) => l.level === 'error');
+    expect(JSON.stringify(logged?.attributes)).toContain('ECONNREFUSED');
+  });
+});
+
+describe('select handler in shadow mode (META_STRATEGY_ENABLED=false)', () => {
+  it('answers DEFAULT_STRATEGY with propensity 1, records the decision and the learner’s shadow choice', async () => {
+    const h = await createHarness(endpoint, 'select-shadow', {
+      env: { META_STRATEGY_ENABLED: 'false', DEFAULT_STRATEGY: 'moderate' },
+    });
+    const { result, requests } = await h.counter.during(() => h.select(loadEvent('select-valid.json')));
+    const response = parse<SelectResponse>(result);
+
+    expect(result.statusCode).toBe(200);
+    expect(requests).toEqual(['BatchGetItem', 'PutItem']);
+    expect(response).toMatchObject({
+      strategy: 'moderate',
+      propensity: 1,
+      explored: false,
+      policy: 'disabled:moderate',
+    });
+    const decision = await h.store.getDecision(response.decisionId, { consistent: true });
+    expect(decision?.status).toBe('OPEN');
+    expect(decision?.strategy).toBe('moderate');
+    expect(decision?.shadowChoice?.policy).toMatch(/^seed:egreedy/);
+    expect(STRATEGY_IDS).toContain(decision?.shadowChoice?.strategy);
+  });
+});
+
+/** A store's methods bound to it, so a test double can override one of them. */
+function bind(store: SelectorStore): SelectorStore {
+  return {
+    readSelectionCells: store.readSelectionCells.bind(store),
+    recordDecision: store.recordDecision.bind(store),
+    getDecision: store.getDecision.bind(store),
+    readCells: store.readCells.bind(store),
+    commitReward: store.commitReward.bind(store),
+    listSymbolCells: store.listSymbolCells.bind(store),
+  };
+}
