@@ -3,7 +3,23 @@ import { ATR } from 'technicalindicators/lib/directionalmovement/ATR';
 import { EMA } from 'technicalindicators/lib/moving_averages/EMA';
 import { SMA } from 'technicalindicators/lib/moving_averages/SMA';
 import { BollingerBands } from 'technicalindicators/lib/volatility/BollingerBands';
+import {
+  lastBarAdx,
+  lastBarAtr,
+  lastBarEma,
+  lastWindowBollingerWidth,
+  lastWindowMean,
+} from './indicators-last-bar';
 import type { Candle } from './types';
+
+/*
+ * Two ways to the same numbers. The `…Series` functions and computeIndicatorSeries run the
+ * `technicalindicators` implementations (checked against TTR in the tests) over a whole history,
+ * for backtests and for detectors that need an indicator's past. latestIndicators, on the select
+ * path, computes only the last bar with allocation-free loops that follow the library step for
+ * step, and is held to the library's lines at every bar by the tests. Per-indicator imports keep
+ * the library's share of a bundle small (its main entry pulls in every indicator).
+ */
 
 /**
  * One value per input candle, oldest first, aligned to the input index. `undefined` marks a bar
@@ -188,11 +204,10 @@ export function snapshotAt(series: IndicatorSeries, index: number): IndicatorSna
 }
 
 /**
- * The indicators at the last candle, computing only what that bar needs. The recursive
- * indicators (ATR, ADX, EMA) run through the library over the whole history; the windowed ones
- * (SMA, Bollinger width, volume ratio) are plain means over their last window, the same numbers
- * the library's lines hold at that bar (up to the rounding of its running sums) at a fraction of
- * the cost. Returns `null` for an empty input.
+ * The indicators at the last candle, for the select path: allocation-free loops that give the
+ * library's numbers (see indicators-last-bar.ts) — the same as {@link snapshotAt} on
+ * {@link computeIndicatorSeries} at the last bar, up to the rounding of the library's running
+ * sums in SMA. Returns `null` for an empty input.
  */
 export function latestIndicators(candles: readonly Candle[]): IndicatorSnapshot | null {
   const last = candles.at(-1);
@@ -200,23 +215,22 @@ export function latestIndicators(candles: readonly Candle[]): IndicatorSnapshot 
     return null;
   }
   const count = candles.length;
-  const closes = candles.map((candle) => candle.c);
-  const atr14 = count > ATR_PERIOD ? lastOf(atrSeries(candles)) : null;
-  const adx = count >= 2 * ADX_PERIOD ? adxSeries(candles) : null;
+  const atr14 = lastBarAtr(candles, ATR_PERIOD);
+  const adx = lastBarAdx(candles, ADX_PERIOD, adxStart(candles, ADX_PERIOD));
   return {
     candleCount: count,
     close: last.c,
     atr: atr14 ?? meanTrueRange(candles, count),
     atr14,
-    adx14: adx ? lastOf(adx.adx) : null,
-    plusDi14: adx ? lastOf(adx.plusDi) : null,
-    minusDi14: adx ? lastOf(adx.minusDi) : null,
-    sma20: lastWindowMean(closes, 20),
-    sma50: lastWindowMean(closes, 50),
-    sma200: lastWindowMean(closes, 200),
-    ema12: count >= 12 ? lastOf(emaSeries(closes, 12)) : null,
-    ema26: count >= 26 ? lastOf(emaSeries(closes, 26)) : null,
-    bbWidth20: lastWindowBollingerWidth(closes, BOLLINGER_PERIOD, BOLLINGER_STD_DEVS),
+    adx14: adx?.adx ?? null,
+    plusDi14: adx?.plusDi ?? null,
+    minusDi14: adx?.minusDi ?? null,
+    sma20: lastWindowMean(candles, 20),
+    sma50: lastWindowMean(candles, 50),
+    sma200: lastWindowMean(candles, 200),
+    ema12: lastBarEma(candles, 12),
+    ema26: lastBarEma(candles, 26),
+    bbWidth20: lastWindowBollingerWidth(candles, BOLLINGER_PERIOD, BOLLINGER_STD_DEVS),
     volumeRatio20: volumeRatioAt(candles, count - 1, VOLUME_RATIO_LOOKBACK) ?? null,
   };
 }
@@ -260,31 +274,6 @@ function volumeRatioAt(candles: readonly Candle[], index: number, lookback: numb
   return finiteOrUndefined(volume / (sum / lookback));
 }
 
-function lastWindowMean(values: readonly number[], period: number): number | null {
-  if (values.length < period) {
-    return null;
-  }
-  let sum = 0;
-  for (let index = values.length - period; index < values.length; index++) {
-    sum += values[index] ?? Number.NaN;
-  }
-  return finiteOrUndefined(sum / period) ?? null;
-}
-
-/** Population σ, as the library's Bollinger bands use. */
-function lastWindowBollingerWidth(values: readonly number[], period: number, stdDevs: number): number | null {
-  const mean = lastWindowMean(values, period);
-  if (mean === null) {
-    return null;
-  }
-  let squares = 0;
-  for (let index = values.length - period; index < values.length; index++) {
-    const deviation = (values[index] ?? Number.NaN) - mean;
-    squares += deviation * deviation;
-  }
-  return finiteOrUndefined((2 * stdDevs * Math.sqrt(squares / period)) / mean) ?? null;
-}
-
 /** Wilder's window is bars 1..period; it must hold some directional movement (see adxSeries). */
 function adxStart(candles: readonly Candle[], period: number): number {
   for (let index = 1; index < candles.length; index++) {
@@ -322,10 +311,6 @@ function alignRight(length: number, values: readonly number[]): (number | undefi
     line[offset + index] = finiteOrUndefined(value);
   });
   return line;
-}
-
-function lastOf(line: IndicatorLine): number | null {
-  return line.at(-1) ?? null;
 }
 
 function finiteOrUndefined(value: number): number | undefined {
