@@ -144,6 +144,11 @@ describe('short histories', () => {
     expect(result.features.atr).toBeGreaterThan(0);
   });
 
+  it('classifies from exactly minCandles candles on', () => {
+    const candles = candlesOf(markets.uptrend).slice(0, DEFAULT_CLASSIC_THRESHOLDS.minCandles);
+    expect(detector.detect({ candles }).name).toBe('TREND_UP');
+  });
+
   it('is UNKNOWN with atr 0 for no candles at all', () => {
     const result = detector.detect({ candles: [] });
     expect(result).toMatchObject({ name: 'UNKNOWN', confidence: 0.5 });
