@@ -223,6 +223,23 @@ const VARIABLES = {
   ),
 } satisfies Record<string, Variable>;
 
+/**
+ * Variables of the local stack (`npm start`, `npm run demo`) only. Kept apart from `VARIABLES`
+ * so that they never reach `ENV_DEFAULTS`, and so never a function's environment in AWS.
+ */
+const LOCAL_VARIABLES = {
+  PORT: variable(
+    {
+      default: '3000',
+      accepts: 'an integer between 0 and 65535',
+      meaning:
+        'Local only: the port `npm start` serves the HTTP API and PutEvents on (0 picks a free one), and where `npm run demo` looks for it.',
+    },
+    (error) =>
+      z.pipe(numberText(error), z.int({ error }).check(z.gte(0, { error }), z.lte(65535, { error }))),
+  ),
+} satisfies Record<string, Variable>;
+
 type VariableName = keyof typeof VARIABLES;
 
 const environmentSchema = z
@@ -274,6 +291,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
   ),
 );
 
+/** The local stack's variables, in the order the README lists them after `CONFIG_VARIABLES`. */
+export const LOCAL_CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
+  Object.entries(LOCAL_VARIABLES).map(([name, { default: defaultValue, accepts, meaning }]) =>
+    Object.freeze({ name, default: defaultValue, accepts, meaning }),
+  ),
+);
+
 /**
  * Each variable's default as the environment spells it (variables without a default, such as
  * TABLE_NAME, are absent). Passing this to `loadConfig` yields the default configuration.
@@ -291,16 +315,7 @@ export const ENV_DEFAULTS: Readonly<Record<string, string>> = Object.freeze(
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = environmentSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const variable = String(issue.path[0] ?? 'environment');
-        const received = env[variable];
-        const got = received === undefined ? 'unset' : `got '${received}'`;
-        return { variable, received, message: `${variable} ${issue.message} (${got})` };
-      }),
-    );
-  }
+  if (!parsed.success) throw configError(parsed.error.issues, env);
   const vars = parsed.data;
   return {
     enabled: vars.META_STRATEGY_ENABLED,
@@ -323,6 +338,37 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     horizonBars: vars.TRADE_HORIZON_BARS,
     maxCandles: vars.MAX_CANDLES,
   };
+}
+
+function configError(
+  issues: readonly z.core.$ZodIssue[],
+  env: Record<string, string | undefined>,
+): ConfigError {
+  return new ConfigError(
+    issues.map((issue) => {
+      const variable = String(issue.path[0] ?? 'environment');
+      const received = env[variable];
+      const got = received === undefined ? 'unset' : `got '${received}'`;
+      return { variable, received, message: `${variable} ${issue.message} (${got})` };
+    }),
+  );
+}
+
+/** Settings of the local stack that are not a function's: read by `npm start` and `npm run demo`. */
+export interface LocalStackConfig {
+  port: number;
+}
+
+const localEnvironmentSchema = z.object({ PORT: LOCAL_VARIABLES.PORT.schema });
+
+/**
+ * Parses the local stack's variables (see `LOCAL_CONFIG_VARIABLES`). Pure, like `loadConfig`.
+ * @throws ConfigError naming every invalid variable.
+ */
+export function loadLocalConfig(env: Record<string, string | undefined> = process.env): LocalStackConfig {
+  const parsed = localEnvironmentSchema.safeParse(env);
+  if (!parsed.success) throw configError(parsed.error.issues, env);
+  return { port: parsed.data.PORT };
 }
 
 let cached: Config | undefined;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, type Config, ConfigError, ENV_DEFAULTS, loadConfig } from '../../lib/config';
+import {
+  CONFIG_VARIABLES,
+  type Config,
+  ConfigError,
+  ENV_DEFAULTS,
+  LOCAL_CONFIG_VARIABLES,
+  loadConfig,
+  loadLocalConfig,
+} from '../../lib/config';
 
 const DEFAULT_CONFIG: Config = {
   enabled: true,
@@ -247,5 +255,39 @@ describe('ENV_DEFAULTS and CONFIG_VARIABLES', () => {
       const error = configErrorFor({ [v.name]: '' });
       expect(error.issues.map((issue) => issue.variable)).toEqual([v.name]);
     }
+  });
+});
+
+describe('loadLocalConfig', () => {
+  it('serves on port 3000 when PORT is unset', () => {
+    expect(loadLocalConfig({})).toEqual({ port: 3000 });
+  });
+
+  it('reads PORT, and 0 asks for a free port', () => {
+    expect(loadLocalConfig({ PORT: '3001' })).toEqual({ port: 3001 });
+    expect(loadLocalConfig({ PORT: '0' })).toEqual({ port: 0 });
+  });
+
+  it.each(['', 'abc', '3000.5', '-1', '65536'])('rejects PORT=%j naming the variable', (raw) => {
+    let error: unknown;
+    try {
+      loadLocalConfig({ PORT: raw });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([
+      {
+        variable: 'PORT',
+        received: raw,
+        message: `PORT must be an integer between 0 and 65535 (got '${raw}')`,
+      },
+    ]);
+  });
+
+  it("keeps local variables out of the functions' environment", () => {
+    expect(LOCAL_CONFIG_VARIABLES.map((v) => v.name)).toEqual(['PORT']);
+    expect(ENV_DEFAULTS).not.toHaveProperty('PORT');
+    expect(CONFIG_VARIABLES.map((v) => v.name)).not.toContain('PORT');
   });
 });
