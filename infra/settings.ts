@@ -1,0 +1,126 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { ENV_DEFAULTS, loadConfig } from '../lib/config';
+
+/**
+ * Everything an operator can choose at deploy time, read from CDK context (`-c key=value` or the
+ * `context` block of cdk.json). Defaults make `npx cdk deploy` with no flags a production stack.
+ */
+export interface StackSettings {
+  /** Dev stack: the table, queues and log groups are destroyed with the stack instead of retained. */
+  dev: boolean;
+  /** Active X-Ray tracing on the functions. */
+  tracing: boolean;
+  logRetention: RetentionDays;
+  /** Steady-state requests per second allowed on the HTTP API's default stage. */
+  throttleRateLimit: number;
+  /** Burst of requests allowed on the HTTP API's default stage. */
+  throttleBurstLimit: number;
+  /**
+   * Name of the bus to create; `default` uses the account's default bus instead of creating one;
+   * undefined creates a bus with a generated name.
+   */
+  eventBusName: string | undefined;
+  /** Where alarm notifications go; no SNS topic is created without it. */
+  alarmEmail: string | undefined;
+  /** The functions' configuration environment (every variable of lib/config.ts, defaults applied). */
+  functionEnvironment: Record<string, string>;
+}
+
+/** The context keys this app reads, besides one key per configuration variable (e.g. `-c META_STRATEGY_EPSILON=0.05`). */
+export const CONTEXT_KEYS = {
+  dev: 'dev',
+  tracing: 'tracing',
+  logRetentionDays: 'logRetentionDays',
+  throttleRateLimit: 'throttleRateLimit',
+  throttleBurstLimit: 'throttleBurstLimit',
+  eventBusName: 'eventBusName',
+  alarmEmail: 'alarmEmail',
+} as const;
+
+/** Bus name meaning "the account's default bus" rather than one the stack creates. */
+export const DEFAULT_EVENT_BUS = 'default';
+
+const DEFAULTS = {
+  logRetentionDays: 30,
+  throttleRateLimit: 50,
+  throttleBurstLimit: 100,
+} as const;
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+/**
+ * Reads the stack settings from the construct tree's context and validates them, so that a typo
+ * fails `cdk synth` with a sentence naming the key rather than deploying a surprise.
+ * Configuration variables are validated with the functions' own schema (lib/config.ts).
+ * @throws SettingsError or ConfigError naming the offending key.
+ */
+export function readSettings(node: Node): StackSettings {
+  const functionEnvironment: Record<string, string> = {};
+  for (const [name, fallback] of Object.entries(ENV_DEFAULTS)) {
+    functionEnvironment[name] = text(node, name) ?? fallback;
+  }
+  loadConfig(functionEnvironment);
+
+  return {
+    dev: flag(node, CONTEXT_KEYS.dev, false),
+    tracing: flag(node, CONTEXT_KEYS.tracing, true),
+    logRetention: retention(number(node, CONTEXT_KEYS.logRetentionDays, DEFAULTS.logRetentionDays)),
+    throttleRateLimit: number(node, CONTEXT_KEYS.throttleRateLimit, DEFAULTS.throttleRateLimit),
+    throttleBurstLimit: Math.trunc(
+      number(node, CONTEXT_KEYS.throttleBurstLimit, DEFAULTS.throttleBurstLimit),
+    ),
+    eventBusName: text(node, CONTEXT_KEYS.eventBusName),
+    alarmEmail: email(text(node, CONTEXT_KEYS.alarmEmail)),
+    functionEnvironment,
+  };
+}
+
+/** Context from the command line is text; from cdk.json it may be a boolean or a number. */
+function text(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new SettingsError(
+    `context ${key} must be a string, number or boolean (got ${JSON.stringify(value)})`,
+  );
+}
+
+function flag(node: Node, key: string, fallback: boolean): boolean {
+  const value = text(node, key);
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new SettingsError(`context ${key} must be one of true, false, 1, 0 (got '${value}')`);
+}
+
+function number(node: Node, key: string, fallback: number): number {
+  const value = text(node, key);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) {
+    throw new SettingsError(`context ${key} must be a positive number (got '${value}')`);
+  }
+  return parsed;
+}
+
+function retention(days: number): RetentionDays {
+  const allowed = Object.values(RetentionDays).filter((value): value is number => typeof value === 'number');
+  const match = allowed.find((value) => value === days);
+  if (match === undefined) {
+    throw new SettingsError(
+      `context ${CONTEXT_KEYS.logRetentionDays} must be one of ${allowed.join(', ')} (got ${days})`,
+    );
+  }
+  return match;
+}
+
+function email(value: string | undefined): string | undefined {
+  if (value !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
+    throw new SettingsError(`context ${CONTEXT_KEYS.alarmEmail} must be an email address (got '${value}')`);
+  }
+  return value;
+}
