@@ -23,8 +23,12 @@ import { createLocalDynamoClients, type DynamoClients } from '../../lib/store/dy
 import type { SelectionStore, SelectorStore } from '../../lib/store/selector-store';
 import type { RegimeName, Side, StrategyId } from '../../lib/types';
 
-/** The fixed clock of the tests: 2024-03-12T10:05:00Z. */
-export const NOW_MS = Date.UTC(2024, 2, 12, 10, 5, 0);
+/**
+ * The fixed clock of the tests: 2099-03-12T10:05:00Z. Far in the future on purpose: DynamoDB
+ * Local runs TTL and deletes items whose `expiresAt` has passed by the real clock, so decisions
+ * stamped with a past test clock would vanish in the middle of a test.
+ */
+export const NOW_MS = Date.UTC(2099, 2, 12, 10, 5, 0);
 
 let tableCounter = 0;
 
