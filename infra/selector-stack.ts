@@ -143,15 +143,16 @@ export class SelectorStack extends Stack {
       memorySizeMb: 512,
       timeout: Duration.seconds(10),
     });
-    const functions = { select, reward, stats };
-    for (const [name, fn] of Object.entries(functions)) {
+    const grants = [
+      [select, TABLE_ACTIONS.select, false],
+      [reward, TABLE_ACTIONS.reward, true],
+      [stats, TABLE_ACTIONS.stats, false],
+    ] as const;
+    for (const [fn, actions, asyncInvoked] of grants) {
       fn.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: [...TABLE_ACTIONS[name as keyof typeof TABLE_ACTIONS]],
-          resources: [this.table.tableArn],
-        }),
+        new PolicyStatement({ actions: [...actions], resources: [this.table.tableArn] }),
       );
-      acknowledgeFunctionFindings(fn, name === 'reward', settings.tracing);
+      acknowledgeFunctionFindings(fn, asyncInvoked, settings.tracing);
     }
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
@@ -204,7 +205,7 @@ export class SelectorStack extends Stack {
       ],
     });
 
-    new SelectorObservability(this, 'Observability', {
+    const observability = new SelectorObservability(this, 'Observability', {
       functions: { Select: select.function, Reward: reward.function, Stats: stats.function },
       deadLetterQueues: { TradeClosedDelivery: deliveryDlq, RewardFailure: rewardFailures },
       stage: this.stage,
@@ -240,6 +241,11 @@ export class SelectorStack extends Stack {
       'RewardFailureQueueUrl',
       rewardFailures.queueUrl,
       'TradeClosed events the reward function failed on, with the error',
+    );
+    output(
+      'DashboardUrl',
+      `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${observability.dashboard.dashboardName}`,
+      'CloudWatch dashboard: selections, exploration, realized R, reward lag, latency',
     );
     output('Region', Aws.REGION, 'Region of the API and the bus (bots sign for this Region)');
   }

@@ -457,12 +457,13 @@ describe('dashboard', () => {
 });
 
 describe('outputs', () => {
-  it('gives bots the API URL, the bus, the event source, the table, the queues and the Region', () => {
+  it('gives bots the API URL, the bus, the event source, the table, the queues, the Region and the dashboard', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
         'ApiInvokeArn',
         'ApiUrl',
+        'DashboardUrl',
         'EventBusArn',
         'EventBusName',
         'EventSource',
