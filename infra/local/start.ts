@@ -1,0 +1,109 @@
+/**
+ * `npm start`: the whole service on this machine (see README, "Run it locally").
+ *
+ *   npm start [-- --data-dir DIR] [-- --seed N]
+ *
+ * Prints one ready line with the URL, then the functions' logs. Ctrl-C or SIGTERM stops it and
+ * DynamoDB Local with it.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, getConfig, loadLocalConfig } from '../../lib/config';
+import { DynamoDbLocalError } from './dynamodb-local';
+import { type LocalStack, LocalStackError, startLocalStack } from './local-stack';
+
+const USAGE = `Usage: npm start [-- --data-dir DIR] [-- --seed N]
+
+  --data-dir DIR  keep the database in DIR across restarts (default: in memory)
+  --seed N        seed the learner's exploration draws, so that runs repeat exactly
+  PORT=3001       serve on another port (default 3000)`;
+
+function fail(message: string): never {
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let args: ReturnType<typeof parseCommandLine>;
+  try {
+    args = parseCommandLine();
+  } catch (error) {
+    fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const seed = args.seed === undefined ? undefined : Number(args.seed);
+  if (seed !== undefined && !Number.isInteger(seed)) fail(`--seed must be an integer, got '${args.seed}'`);
+
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      port: loadLocalConfig().port,
+      config: getConfig(),
+      ...(args['data-dir'] === undefined ? {} : { dataDir: args['data-dir'] }),
+      ...(seed === undefined ? {} : { seed }),
+    });
+  } catch (error) {
+    if (
+      error instanceof LocalStackError ||
+      error instanceof DynamoDbLocalError ||
+      error instanceof ConfigError
+    ) {
+      fail(error.message);
+    }
+    throw error;
+  }
+  process.stdout.write(`${stack.readyLine}\n`);
+
+  let stopping = false;
+  const shutdown = (reason: string, exitCode: number) => {
+    if (stopping) {
+      // A second Ctrl-C does not wait; the exit hook still kills DynamoDB Local.
+      process.exit(exitCode);
+    }
+    stopping = true;
+    process.stderr.write(`\n${reason}: stopping DynamoDB Local…\n`);
+    stack.stop().then(
+      () => process.exit(exitCode),
+      (error: unknown) => {
+        process.stderr.write(
+          `error while stopping: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+  process.on('SIGHUP', () => shutdown('SIGHUP', 0));
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`uncaught error: ${error.stack ?? error.message}\n`);
+    shutdown('uncaught error', 1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(
+      `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`,
+    );
+    shutdown('unhandled rejection', 1);
+  });
+}
+
+function parseCommandLine() {
+  return parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  }).values;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `npm start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
