@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole service on this machine (see README, "Run it locally").
  *
- *   npm start [-- --data-dir DIR] [-- --seed N]
+ *   npm start [-- --data-dir DIR] [--seed N] [--port N]
  *
  * Prints one ready line with the URL, then the functions' logs. Ctrl-C or SIGTERM stops it and
  * DynamoDB Local with it.
@@ -11,11 +11,11 @@ import { ConfigError, getConfig, loadLocalConfig } from '../../lib/config';
 import { DynamoDbLocalError } from './dynamodb-local';
 import { type LocalStack, LocalStackError, startLocalStack } from './local-stack';
 
-const USAGE = `Usage: npm start [-- --data-dir DIR] [-- --seed N]
+const USAGE = `Usage: npm start [-- --data-dir DIR] [--seed N] [--port N]
 
   --data-dir DIR  keep the database in DIR across restarts (default: in memory)
   --seed N        seed the learner's exploration draws, so that runs repeat exactly
-  PORT=3001       serve on another port (default 3000)`;
+  --port N        serve on port N (default: $PORT, else 3000; 0 picks a free port)`;
 
 function fail(message: string): never {
   process.stderr.write(`npm start: ${message}\n`);
@@ -35,11 +35,15 @@ async function main(): Promise<void> {
   }
   const seed = args.seed === undefined ? undefined : Number(args.seed);
   if (seed !== undefined && !Number.isInteger(seed)) fail(`--seed must be an integer, got '${args.seed}'`);
+  const port = args.port === undefined ? undefined : Number(args.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    fail(`--port must be an integer between 0 and 65535, got '${args.port}'`);
+  }
 
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
-      port: loadLocalConfig().port,
+      port: port ?? loadLocalConfig().port,
       config: getConfig(),
       ...(args['data-dir'] === undefined ? {} : { dataDir: args['data-dir'] }),
       ...(seed === undefined ? {} : { seed }),
@@ -94,6 +98,7 @@ function parseCommandLine() {
     options: {
       'data-dir': { type: 'string' },
       seed: { type: 'string' },
+      port: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,

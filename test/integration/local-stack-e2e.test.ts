@@ -1,0 +1,313 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsoleLog, createConsoleTelemetry } from '../../infra/local/console-telemetry';
+import { freePort } from '../../infra/local/dynamodb-local';
+import { type LocalStack, LocalStackError, startLocalStack } from '../../infra/local/local-stack';
+import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
+
+/**
+ * The whole local stack end to end, as a bot and an operator use it: HTTP with fetch, events
+ * with the AWS SDK's EventBridgeClient pointed at the stack, results read back over HTTP.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SELECT_FIXTURE = JSON.parse(
+  readFileSync(new URL('../events/select-valid.json', import.meta.url), 'utf8'),
+) as {
+  body: string;
+};
+
+type Json = Record<string, unknown>;
+
+function selectBody(overrides: Json = {}): Json {
+  return { ...(JSON.parse(SELECT_FIXTURE.body) as Json), ...overrides };
+}
+
+function tradeClosed(detail: Json, source = 'trading.bot'): PutEventsRequestEntry {
+  return {
+    Source: source,
+    DetailType: 'TradeClosed',
+    Detail: JSON.stringify({ closedAt: '2024-03-12T14:30:00Z', ...detail }),
+    EventBusName: 'any-bus-name',
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('local stack, in process', () => {
+  let stack: LocalStack;
+  let events: EventBridgeClient;
+  const lines: string[] = [];
+
+  const http = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${stack.url}${path}`, init);
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
+  };
+  const select = (body: Json) =>
+    http('/v1/select', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const publish = (...entries: PutEventsRequestEntry[]) =>
+    events.send(new PutEventsCommand({ Entries: entries }));
+  const decision = async (decisionId: string) => (await http(`/v1/decisions/${decisionId}`)).body;
+
+  beforeAll(async () => {
+    const write = (_level: string, line: string) => lines.push(line);
+    stack = await startLocalStack({
+      port: 0,
+      config: loadConfig({ ...ENV_DEFAULTS, TABLE_NAME: 'e2e-selector' }),
+      seed: 7,
+      log: createConsoleLog({ name: 'local', write }),
+      telemetry: (name) => createConsoleTelemetry({ name, write }),
+    });
+    events = new EventBridgeClient({
+      endpoint: stack.url,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+  });
+
+  afterAll(async () => {
+    events?.destroy();
+    await stack?.stop();
+  });
+
+  it('announces itself with one ready line naming the URL and the engine', () => {
+    expect(stack.readyLine).toBe(
+      `meta-strategy-selector ready on ${stack.url} (DynamoDB Local on :${stack.dynamo.port}, in memory)`,
+    );
+    expect(stack.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('selects over HTTP, credits a TradeClosed published with the AWS SDK, and shows it in stats', async () => {
+    const selected = await select(selectBody());
+    expect(selected.status).toBe(200);
+    expect(selected.headers.get('content-type')).toBe('application/json');
+    const { decisionId, strategy, regime } = selected.body as {
+      decisionId: string;
+      strategy: string;
+      regime: { name: string };
+    };
+    expect((await decision(decisionId)).status).toBe('OPEN');
+
+    const answer = await publish(tradeClosed({ decisionId, realizedR: 1.75, tradeId: 'bot-1' }));
+    expect(answer.FailedEntryCount).toBe(0);
+    expect(answer.Entries?.[0]?.EventId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Delivery is asynchronous, as in AWS: the bot sees the decision close a moment later.
+    await waitFor(async () => (await decision(decisionId)).status === 'CLOSED', 5_000);
+    const closed = await decision(decisionId);
+    expect(closed.reward).toMatchObject({ realizedR: 1.75, eventId: answer.Entries?.[0]?.EventId });
+
+    const stats = await http('/v1/stats?symbol=BTCUSDT');
+    expect(stats.status).toBe(200);
+    const regimes = stats.body.regimes as Record<
+      string,
+      { rewards: number; strategies: Record<string, Json> }
+    >;
+    expect(regimes[regime.name]?.rewards).toBe(1);
+    expect(regimes[regime.name]?.strategies[strategy]).toMatchObject({ realCount: 1, totalR: 1.75, wins: 1 });
+  });
+
+  it('computes R from exitPrice and credits a republished event once', async () => {
+    const selected = await select(selectBody({ side: 'SHORT', symbol: 'ETHUSDT' }));
+    const body = selected.body as { decisionId: string; plan: { entry: number; stopLoss: number } };
+    const risk = body.plan.stopLoss - body.plan.entry;
+    const exitPrice = body.plan.entry - 2 * risk;
+    const entry = tradeClosed({ decisionId: body.decisionId, exitPrice });
+    await publish(entry);
+    await stack.drain();
+    await publish(entry); // at-least-once delivery: the bot retried
+    await stack.drain();
+
+    const closed = await decision(body.decisionId);
+    expect(closed.status).toBe('CLOSED');
+    expect((closed.reward as { realizedR: number }).realizedR).toBeCloseTo(2, 9);
+    const stats = await http('/v1/stats?symbol=ETHUSDT');
+    const regimes = Object.values(stats.body.regimes as Record<string, { rewards: number }>);
+    expect(regimes.reduce((sum, regime) => sum + regime.rewards, 0)).toBe(1);
+  });
+
+  it('accepts an event that matches no rule and does not deliver it', async () => {
+    const selected = await select(selectBody({ symbol: 'SOLUSDT' }));
+    const { decisionId } = selected.body as { decisionId: string };
+    const answer = await publish(tradeClosed({ decisionId, realizedR: 3 }, 'another.source'), {
+      ...tradeClosed({ decisionId, realizedR: 3 }),
+      DetailType: 'TradeOpened',
+    });
+    expect(answer.FailedEntryCount).toBe(0);
+    expect(answer.Entries).toHaveLength(2);
+    await stack.drain();
+    expect((await decision(decisionId)).status).toBe('OPEN');
+    expect(lines.filter((line) => line.includes('matches no rule'))).toHaveLength(2);
+  });
+
+  it('logs a malformed TradeClosed as bound for the dead-letter queue, with the event', async () => {
+    const answer = await publish(
+      tradeClosed({ decisionId: 'no-such-decision', closedAt: 'yesterday', realizedR: 1 }),
+    );
+    expect(answer.FailedEntryCount).toBe(0);
+    await stack.drain();
+    const failure = lines.find((line) => line.includes('dead-letter queue'));
+    expect(failure).toContain('ERROR');
+    expect(failure).toContain(answer.Entries?.[0]?.EventId);
+    expect(failure).toContain('closedAt');
+  });
+
+  it('fails a PutEvents entry whose Detail is not JSON, as EventBridge does', async () => {
+    const answer = await publish({ Source: 'trading.bot', DetailType: 'TradeClosed', Detail: '{oops' });
+    expect(answer.FailedEntryCount).toBe(1);
+    expect(answer.Entries?.[0]).toMatchObject({ ErrorCode: 'MalformedDetail' });
+  });
+
+  it('answers 400 with the issues for an invalid select', async () => {
+    const response = await select(selectBody({ side: 'UP' }));
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      error: 'ValidationError',
+      issues: [{ path: 'side', message: 'must be one of LONG, SHORT' }],
+    });
+  });
+
+  it('answers 404 like API Gateway for a route the API does not have', async () => {
+    for (const [method, path] of [
+      ['GET', '/v1/nope'],
+      ['GET', '/v1/select'],
+      ['DELETE', '/v1/stats'],
+      ['GET', '/'],
+    ] as const) {
+      const response = await http(path, { method });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(response.body).toEqual({ message: 'Not Found' });
+    }
+  });
+
+  it('answers 404 from the stats function for an unknown decision', async () => {
+    const response = await http('/v1/decisions/does-not-exist');
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ error: 'NotFound' });
+  });
+
+  it('refuses a port that is taken, saying which and how to pick another, without starting Java', async () => {
+    await expect(startLocalStack({ port: stack.port, config: stack.config })).rejects.toThrow(
+      LocalStackError,
+    );
+    await expect(startLocalStack({ port: stack.port, config: stack.config })).rejects.toThrow(
+      new RegExp(`Port ${stack.port} on 127\\.0\\.0\\.1 is already in use.*PORT=\\d+ npm start`),
+    );
+  });
+
+  it('leaves no Java process behind when stopped', async () => {
+    const other = await startLocalStack({
+      port: 0,
+      config: stack.config,
+      log: createConsoleLog({ name: 'local', minLevel: 'error' }),
+    });
+    const pid = other.dynamo.pid;
+    expect(pid).toBeTypeOf('number');
+    expect(isAlive(pid as number)).toBe(true);
+    await other.stop();
+    expect(isAlive(pid as number)).toBe(false);
+    await expect(fetch(`${other.url}/v1/strategies`)).rejects.toThrow();
+  });
+});
+
+/** The Java processes running DynamoDB Local on `port` (from /proc; Linux only). */
+function dynamoDbLocalPids(port: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return args.some((arg) => arg.includes('DynamoDBLocal.jar')) && args.includes(String(port));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function startCli(args: string[]): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return { child, output: () => ({ stdout, stderr }) };
+}
+
+const exitOf = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+
+describe.runIf(existsSync('/proc'))('npm start, as a child process', () => {
+  it('prints the ready line, serves, and on SIGTERM stops DynamoDB Local with it', async () => {
+    const { child, output } = startCli(['--port', '0', '--seed', '1']);
+    try {
+      await waitFor(() => output().stdout.includes(' ready on '), 45_000);
+      const ready =
+        /meta-strategy-selector ready on (http:\/\/127\.0\.0\.1:(\d+)) \(DynamoDB Local on :(\d+), in memory\)/.exec(
+          output().stdout,
+        );
+      expect(ready, output().stdout + output().stderr).not.toBeNull();
+      const [, url = '', , dynamoPort = ''] = ready ?? [];
+      const response = await fetch(`${url}/v1/strategies`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { strategies: unknown[] }).strategies).toHaveLength(7);
+
+      const javaPids = dynamoDbLocalPids(Number(dynamoPort));
+      expect(javaPids).toHaveLength(1);
+      child.kill('SIGTERM');
+      expect(await exitOf(child)).toBe(0);
+      expect(javaPids.filter(isAlive)).toEqual([]);
+      expect(dynamoDbLocalPids(Number(dynamoPort))).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 with a clear message when the port is taken', async () => {
+    const port = await freePort();
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const { child, output } = startCli(['--port', String(port)]);
+      expect(await exitOf(child)).toBe(1);
+      expect(output().stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect(output().stderr).toContain('npm start');
+      expect(output().stdout).not.toContain('ready on');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
