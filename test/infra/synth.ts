@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SelectorStack } from '../../infra/selector-stack';
@@ -9,6 +11,13 @@ function cdkJsonContext(): Record<string, unknown> {
     context?: Record<string, unknown>;
   };
   return cdkJson.context ?? {};
+}
+
+const outdirs: string[] = [];
+
+/** Removes the cloud assemblies (templates and bundles) written by `synthesize`; call it in afterAll. */
+export function removeSynthesized(): void {
+  for (const outdir of outdirs.splice(0)) rmSync(outdir, { recursive: true, force: true });
 }
 
 export interface Synthesized {
@@ -26,7 +35,10 @@ export function synthesize(
   context: Record<string, unknown> = {},
   options: { bundle?: boolean } = {},
 ): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'selector-cdk-'));
+  outdirs.push(outdir);
   const app = new App({
+    outdir,
     context: {
       ...cdkJsonContext(),
       ...context,

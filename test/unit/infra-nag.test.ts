@@ -1,8 +1,10 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { describe, expect, it, vi } from 'vitest';
-import { synthesize } from '../infra/synth';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { removeSynthesized, synthesize } from '../infra/synth';
+
+afterAll(removeSynthesized);
 
 // cdk-nag v3 packs run directly on the construct tree (validateScope), the entry point its
 // authors give for tests; infra/app.ts registers the same packs so `cdk synth` enforces them too.

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, ENV_DEFAULTS } from '../../lib/config';
 import { tradeClosedPattern } from '../../lib/trade-closed-event';
-import { propertiesOf, resourceNamed, resourcesOf, synthesize } from '../infra/synth';
+import { propertiesOf, removeSynthesized, resourceNamed, resourcesOf, synthesize } from '../infra/synth';
+
+afterAll(removeSynthesized);
 
 // Context flags change infrastructure only, so these synthesize without bundling the handlers.
 

@@ -3,13 +3,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Match } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ENV_DEFAULTS } from '../../lib/config';
 import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/observability';
 import { TABLE_DEFINITION } from '../../lib/store/table';
 import { tradeClosedPattern } from '../../lib/trade-closed-event';
 import { REGIMES } from '../../lib/types';
-import { propertiesOf, resourceNamed, resourcesOf, synthesize } from '../infra/synth';
+import { propertiesOf, removeSynthesized, resourceNamed, resourcesOf, synthesize } from '../infra/synth';
+
+afterAll(removeSynthesized);
 
 // One synthesis for the whole file, bundling the real handlers with local esbuild (no Docker).
 const { app, template } = synthesize({}, { bundle: true });
