@@ -29,11 +29,10 @@ describe('concurrent rewards on DynamoDB Local', () => {
     const ref = { symbol: 'ETHUSDT', regime: 'TREND_UP', strategy: 'ultra_aggressive' } as const;
     const rng = seededRng(6464);
     const rewards = new Map<string, number>();
-    for (let i = 0; i < 64; i++) {
-      const decisionId = `hot-${i}`;
-      await recordOpenDecision(h.store, { decisionId, ...ref });
-      rewards.set(decisionId, Math.round((rng() * 6 - 2) * 1e6) / 1e6);
-    }
+    for (let i = 0; i < 64; i++) rewards.set(`hot-${i}`, Math.round((rng() * 6 - 2) * 1e6) / 1e6);
+    await Promise.all(
+      [...rewards.keys()].map((decisionId) => recordOpenDecision(h.store, { decisionId, ...ref })),
+    );
 
     const results = await Promise.all(
       [...rewards].map(([decisionId, realizedR]) =>
@@ -88,12 +87,13 @@ describe('concurrent rewards on DynamoDB Local', () => {
     }));
     const expected = new Map(cells.map((_, i) => [i, { count: 0, totalR: 0, wins: 0, losses: 0 }]));
     const deliveries: (() => Promise<unknown>)[] = [];
+    const recorded: Promise<unknown>[] = [];
     for (let trade = 0; trade < 200; trade++) {
       const cellIndex = trade % 20;
       const cell = cells[cellIndex];
       if (cell === undefined) throw new Error('cell index out of range');
       const decisionId = `trade-${trade}`;
-      await recordOpenDecision(h.store, { decisionId, ...cell });
+      recorded.push(recordOpenDecision(h.store, { decisionId, ...cell }));
       const realizedR = quarterR();
       const totals = expected.get(cellIndex);
       if (totals) {
@@ -105,6 +105,7 @@ describe('concurrent rewards on DynamoDB Local', () => {
       const event = tradeClosedEvent(decisionId, { id: `evt-${trade}`, detail: { realizedR } });
       for (let copy = 0; copy < 5; copy++) deliveries.push(() => h.reward(structuredClone(event)));
     }
+    await Promise.all(recorded);
     // Shuffle deliveries (seeded) so that duplicates arrive both together and far apart.
     for (let i = deliveries.length - 1; i > 0; i--) {
       const j = Math.floor(rng() * (i + 1));
