@@ -1,0 +1,178 @@
+import type { SignalValue } from '../../lib/backtest/signals';
+import { signalSide } from '../../lib/backtest/signals';
+import type { ExitPlan } from '../../lib/exit-plan';
+import type { SelectResponse } from '../../lib/select-strategy';
+import { simulateTrade } from '../../lib/simulator';
+import type { Candle, RegimeName, Side, StrategyId } from '../../lib/types';
+import type { SelectorClient } from './selector-client';
+
+/** One trade of the session, from its signal to its credited R. */
+export interface SessionTrade {
+  decisionId: string;
+  side: Side;
+  /** Bar whose close is the entry. */
+  entryBar: number;
+  /** Bar on which the last part of the position closed (when the event is published). */
+  closeBar: number;
+  regime: RegimeName;
+  strategy: StrategyId;
+  explored: boolean;
+  realizedR: number;
+}
+
+export interface SessionProgress {
+  /** Bars replayed so far, and in all. */
+  bar: number;
+  bars: number;
+  /** Trades opened so far. */
+  opened: number;
+  /** Trades whose TradeClosed has been credited. */
+  closed: number;
+  /** Share of selections that were exploration draws. */
+  explorationRate: number;
+  /** Mean realized R of the closed trades (0 before the first). */
+  meanR: number;
+}
+
+export interface LearningSessionInput {
+  client: SelectorClient;
+  symbol: string;
+  candles: readonly Candle[];
+  /** One per candle (1 LONG, −1 SHORT, 0 none), computed from each bar's close and earlier. */
+  signals: readonly SignalValue[];
+  /** First bar that may open a trade. */
+  fromBar: number;
+  /** Candles sent with each select (the signal bar and those before it). */
+  windowBars: number;
+  horizonBars: number;
+  timeframe?: string;
+  /** How long to wait for a published TradeClosed to be credited. */
+  creditTimeoutMs?: number;
+  onProgress?: (progress: SessionProgress) => void;
+}
+
+export interface SessionResult {
+  trades: SessionTrade[];
+  meanR: number;
+  winRate: number;
+  explorationRate: number;
+}
+
+/**
+ * A trading bot's life replayed over real bars through the running service. On each signal bar
+ * the bot asks `POST /v1/select` with the candles up to that bar, and follows the returned plan:
+ * the shared simulator plays it over the following bars. The TradeClosed event is published
+ * (AWS SDK PutEvents) only when the replay reaches the trade's close bar, and the session waits
+ * until the decision reads CLOSED before going on, so that every later choice sees exactly the
+ * rewards of trades already closed, and none from the future.
+ */
+export async function runLearningSession(input: LearningSessionInput): Promise<SessionResult> {
+  const { client, candles, signals } = input;
+  const pending = new Map<number, SessionTrade[]>();
+  const trades: SessionTrade[] = [];
+  const closed: SessionTrade[] = [];
+  let explored = 0;
+  const bars = candles.length - input.fromBar;
+
+  const report = (bar: number) =>
+    input.onProgress?.({
+      bar: bar - input.fromBar + 1,
+      bars,
+      opened: trades.length,
+      closed: closed.length,
+      explorationRate: trades.length === 0 ? 0 : explored / trades.length,
+      meanR: mean(closed.map((trade) => trade.realizedR)),
+    });
+
+  for (let bar = input.fromBar; bar < candles.length; bar++) {
+    for (const trade of pending.get(bar) ?? []) {
+      await publishClose(input, trade);
+      closed.push(trade);
+    }
+    pending.delete(bar);
+
+    const signal = signals[bar] ?? 0;
+    if (signal !== 0 && bar + 1 < candles.length) {
+      const side = signalSide(signal);
+      const entryCandle = candles[bar] as Candle;
+      const response = await client.select({
+        symbol: input.symbol,
+        side,
+        ...(input.timeframe === undefined ? {} : { timeframe: input.timeframe }),
+        candles: candles.slice(Math.max(0, bar + 1 - input.windowBars), bar + 1),
+        entryPrice: entryCandle.c,
+        signal: { source: 'demo:ema-crossover' },
+      });
+      const outcome = simulateTrade({
+        side,
+        plan: toExitPlan(response.plan),
+        bars: candles,
+        startIndex: bar + 1,
+        horizonBars: input.horizonBars,
+      });
+      const trade: SessionTrade = {
+        decisionId: response.decisionId,
+        side,
+        entryBar: bar,
+        closeBar: bar + 1 + outcome.exitBarIndex,
+        regime: response.regime.name,
+        strategy: response.strategy,
+        explored: response.explored,
+        realizedR: outcome.realizedR,
+      };
+      trades.push(trade);
+      if (trade.explored) explored++;
+      pending.set(trade.closeBar, [...(pending.get(trade.closeBar) ?? []), trade]);
+    }
+    report(bar);
+  }
+
+  const realized = closed.map((trade) => trade.realizedR);
+  return {
+    trades: closed,
+    meanR: mean(realized),
+    winRate: realized.length === 0 ? 0 : realized.filter((r) => r > 0).length / realized.length,
+    explorationRate: trades.length === 0 ? 0 : explored / trades.length,
+  };
+}
+
+/** Publishes the trade's TradeClosed with its price path, then waits until it is credited. */
+async function publishClose(input: LearningSessionInput, trade: SessionTrade): Promise<void> {
+  const { client, candles } = input;
+  const closeCandle = candles[trade.closeBar] as Candle;
+  const eventId = await client.publishTradeClosed({
+    decisionId: trade.decisionId,
+    realizedR: trade.realizedR,
+    tradeId: `${input.symbol}-${trade.entryBar}`,
+    closedAt: new Date(closeCandle.t).toISOString(),
+    path: candles.slice(trade.entryBar + 1, trade.closeBar + 1),
+  });
+  const deadline = Date.now() + (input.creditTimeoutMs ?? 10_000);
+  let waitMs = 2;
+  for (;;) {
+    const decision = await client.decision(trade.decisionId);
+    if (decision.status === 'CLOSED') return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `TradeClosed ${eventId} for decision ${trade.decisionId} was not credited within ` +
+          `${input.creditTimeoutMs ?? 10_000} ms. Is the stack's EVENT_SOURCE the same as the demo's? See the stack's log.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    waitMs = Math.min(waitMs * 2, 100);
+  }
+}
+
+/** The response's plan as the simulator reads it (the contract omits each target's ATR multiple). */
+export function toExitPlan(plan: SelectResponse['plan']): ExitPlan {
+  const [tp1, tp2, tp3] = plan.takeProfits;
+  if (tp1 === undefined || tp2 === undefined || tp3 === undefined) {
+    throw new Error(`a plan has three take-profits, this one has ${plan.takeProfits.length}`);
+  }
+  const target = (tp: typeof tp1) => ({ ...tp, atrMultiple: Math.abs(tp.price - plan.entry) / plan.atr });
+  return { ...plan, takeProfits: [target(tp1), target(tp2), target(tp3)] };
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+}

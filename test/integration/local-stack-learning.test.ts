@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsoleLog, createConsoleTelemetry } from '../../infra/local/console-telemetry';
+import { runLearningSession, type SessionProgress } from '../../infra/local/learning-session';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
+import { createSelectorClient, type SelectorClient } from '../../infra/local/selector-client';
+import { parseOhlcvCsv } from '../../lib/backtest/csv';
+import { trendCrossoverSignals } from '../../lib/backtest/signals';
+import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
+
+/** The demo's learning session, replayed through a local stack of its own on 600 real bars. */
+
+const data = parseOhlcvCsv(readFileSync(new URL('../fixtures/ttrc-daily.csv', import.meta.url), 'utf8'));
+const FROM_BAR = data.candles.length - 600;
+
+describe('learning session through the local stack', () => {
+  let stack: LocalStack;
+  let client: SelectorClient;
+
+  beforeAll(async () => {
+    const quiet = { minLevel: 'warn' as const };
+    stack = await startLocalStack({
+      port: 0,
+      config: loadConfig({ ...ENV_DEFAULTS, TABLE_NAME: 'learning-session' }),
+      seed: 3,
+      log: createConsoleLog({ name: 'local', ...quiet }),
+      telemetry: (name) => createConsoleTelemetry({ name, ...quiet }),
+    });
+    client = createSelectorClient(stack.url, stack.config.eventSource);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await stack?.stop();
+  });
+
+  it('credits every trade at its close bar, and the stats count every trade once', async () => {
+    const progress: SessionProgress[] = [];
+    const result = await runLearningSession({
+      client,
+      symbol: 'TTRC',
+      candles: data.candles,
+      signals: trendCrossoverSignals(data.candles),
+      fromBar: FROM_BAR,
+      windowBars: 200,
+      horizonBars: stack.config.horizonBars,
+      onProgress: (step) => progress.push(step),
+    });
+
+    const expectedSignals = trendCrossoverSignals(data.candles)
+      .slice(FROM_BAR, data.candles.length - 1)
+      .filter((signal) => signal !== 0).length;
+    expect(result.trades.length).toBe(expectedSignals);
+    expect(result.trades.length).toBeGreaterThan(10);
+    for (const trade of result.trades) {
+      expect(trade.closeBar).toBeGreaterThan(trade.entryBar);
+      expect(trade.closeBar - trade.entryBar).toBeLessThanOrEqual(stack.config.horizonBars);
+      const decision = await client.decision(trade.decisionId);
+      expect(decision.status).toBe('CLOSED');
+      expect(decision.reward?.realizedR).toBeCloseTo(trade.realizedR, 12);
+    }
+    // Published in close-bar order: no reward reached the learner before its trade closed.
+    const closeBars = result.trades.map((trade) => trade.closeBar);
+    expect(closeBars).toEqual([...closeBars].sort((a, b) => a - b));
+
+    const stats = await client.stats('TTRC');
+    const cells = Object.values(stats.regimes).flatMap((regime) => Object.values(regime?.strategies ?? {}));
+    expect(cells.reduce((sum, cell) => sum + (cell?.realCount ?? 0), 0)).toBe(result.trades.length);
+
+    expect(progress).toHaveLength(600);
+    expect(progress.at(-1)).toMatchObject({
+      bar: 600,
+      bars: 600,
+      opened: result.trades.length,
+      closed: result.trades.length,
+    });
+    expect(progress.at(-1)?.meanR).toBeCloseTo(result.meanR, 12);
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { demoScenarios } from '../../infra/local/demo-scenarios';
+import { toExitPlan } from '../../infra/local/learning-session';
+import { percent, signed, textTable } from '../../infra/local/text-table';
+import type { Decision } from '../../lib/decision';
+import { buildExitPlan } from '../../lib/exit-plan';
+import { getProfile } from '../../lib/profiles';
+import { createClassicDetector } from '../../lib/regimes/classic-detector';
+import { toSelectResponse } from '../../lib/select-strategy';
+
+describe('demo scenarios', () => {
+  it('are the regimes they are named for, under the default thresholds', () => {
+    const detector = createClassicDetector();
+    for (const scenario of demoScenarios()) {
+      expect(detector.detect({ candles: scenario.candles }).name, scenario.title).toBe(scenario.intended);
+    }
+  });
+
+  it('are the same candles on every call', () => {
+    expect(demoScenarios()).toEqual(demoScenarios());
+  });
+});
+
+describe('toExitPlan', () => {
+  it("restores the simulator's plan from the contract's response", () => {
+    const plan = buildExitPlan({ side: 'SHORT', entry: 100, atr: 2, profile: getProfile('scalp') });
+    // The response spells each target as price, r and close fraction only.
+    const restored = toExitPlan({
+      ...plan,
+      takeProfits: plan.takeProfits.map(({ price, r, closeFraction }) => ({ price, r, closeFraction })),
+    });
+    expect(restored.stopLoss).toBe(plan.stopLoss);
+    expect(restored.takeProfits.map((tp) => [tp.price, tp.closeFraction, tp.r])).toEqual(
+      plan.takeProfits.map((tp) => [tp.price, tp.closeFraction, tp.r]),
+    );
+    restored.takeProfits.forEach((tp, index) => {
+      expect(tp.atrMultiple).toBeCloseTo(plan.takeProfits[index]?.atrMultiple ?? Number.NaN, 12);
+    });
+  });
+});
+
+describe('textTable', () => {
+  it('pads columns, right-aligns numbers and rules the headings', () => {
+    expect(
+      textTable(
+        [{ heading: 'strategy' }, { heading: 'R', align: 'right' }],
+        [
+          ['scalp', '+0.25'],
+          ['trend_rider', '-1.00'],
+        ],
+      ),
+    ).toBe(
+      ['strategy         R', '-----------  -----', 'scalp        +0.25', 'trend_rider  -1.00'].join('\n'),
+    );
+  });
+
+  it('formats R with its sign and shares as percentages', () => {
+    expect([signed(0.254), signed(-1), signed(0), signed(1.23456, 3)]).toEqual([
+      '+0.25',
+      '-1.00',
+      '+0.00',
+      '+1.235',
+    ]);
+    expect(percent(0.0871)).toBe('8.7%');
+  });
+});
