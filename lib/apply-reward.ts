@@ -1,8 +1,11 @@
+import { counterfactualOutcomes } from './counterfactual';
 import type { Decision, DecisionReward } from './decision';
 import { realizedRFromExit } from './exit-plan';
 import type { Learner } from './learners/learner';
+import type { Policy } from './policy';
+import type { Bar } from './simulator';
 import type { CellRef, CellWrite, RewardStore, StoredCell } from './store/selector-store';
-import type { Clock, Rng } from './types';
+import { type Clock, type Rng, STRATEGY_IDS, type StrategyId } from './types';
 
 /** A TradeClosed event, validated, with the EventBridge id of its delivery. */
 export interface RewardInput {
@@ -14,6 +17,8 @@ export interface RewardInput {
   realizedR?: number;
   exitPrice?: number;
   tradeId?: string;
+  /** The candles after entry, oldest first, up to the close: they price every profile. */
+  path?: readonly Bar[];
 }
 
 export type RewardRejection = 'unknown-decision' | 'closed-by-another-event';
@@ -56,9 +61,14 @@ export const DEFAULT_REWARD_RETRY: Readonly<RewardRetryPolicy> = Object.freeze({
   maxDelayMs: 200,
 });
 
+/** What of a policy the reward reads: how it learns and which evidence it keeps. */
+export type RewardPolicy = Pick<Policy, 'learner' | 'fullInformation' | 'pooling'>;
+
 export interface ApplyRewardDeps {
   store: RewardStore;
-  learner: Learner;
+  policy: RewardPolicy;
+  /** Bars after entry after which a simulated profile exits at the close (the backtest's horizon). */
+  horizonBars: number;
   clock: Clock;
   /** Jitter for the backoff. */
   rng: Rng;
@@ -69,13 +79,20 @@ export interface ApplyRewardDeps {
 export type ApplyReward = (input: RewardInput) => Promise<RewardOutcome>;
 
 /**
- * The reward use case: credit a closed trade's R to its decision's cell, exactly once.
+ * The reward use case: credit a closed trade's R to its decision's cells, exactly once.
  *
- * The decision is read (consistently); if open, its cells are read, the learner folds the
- * reward in, and one transaction closes the decision (if still OPEN) and writes the cells (if
- * still at the versions read). When another reward moved a cell first, the cells are read again
- * and the update recomputed, after a jittered, exponentially growing wait, up to
- * `retry.maxAttempts` times.
+ * The decision is read (consistently); if open, the cells the reward touches are read in one
+ * request, the learner folds the rewards in, and one transaction closes the decision (if still
+ * OPEN) and writes every cell (each if still at the version read). When another reward moved a
+ * cell first, the cells are read again and every update recomputed, after a jittered,
+ * exponentially growing wait, up to `retry.maxAttempts` times. So the decision's close and all
+ * its cell updates commit together, once, or not at all.
+ *
+ * Which cells: the traded strategy's (symbol, regime) cell gets the trade's R. A full-information
+ * policy, given a non-empty `path`, also credits every other profile of that cell with the R it
+ * would have made on the path (`counterfactualOutcomes`, planned on the decision's entry, ATR and
+ * side, exiting at the horizon or at the path's last close), marked counterfactual. A pooling
+ * policy credits the regime's pooled cells (`symbol: null`) with the same rewards.
  *
  * R: `realizedR` when the event gives it (it is authoritative: it can include partial closes an
  * exit price cannot show); otherwise computed from `exitPrice`, the decision's entry and initial stop.
@@ -84,23 +101,34 @@ export type ApplyReward = (input: RewardInput) => Promise<RewardOutcome>;
  */
 export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
   const retry = deps.retry ?? DEFAULT_REWARD_RETRY;
+  const { policy } = deps;
   return async (input) => {
     const decision = await deps.store.getDecision(input.decisionId, { consistent: true });
     if (decision === undefined) return { outcome: 'rejected', reason: 'unknown-decision', conflicts: 0 };
     if (decision.status !== 'OPEN') return closedOutcome(decision, input, 0);
 
     const realizedR = realizedRFor(decision, input);
+    // The simulation depends only on the decision and the event, never on the cells: done once.
+    const credits = armCredits(
+      decision,
+      realizedR,
+      policy.fullInformation ? input.path : undefined,
+      deps.horizonBars,
+    );
+    const refs = rewardCellRefs(decision, credits, policy.pooling);
     let conflicts = 0;
     for (let attempt = 1; ; attempt++) {
-      const cells = await deps.store.readCells(cellRefsFor(decision));
+      const cells = await deps.store.readCells(refs);
       const appliedAt = deps.clock();
-      const writes = rewardCellWrites(decision, realizedR, appliedAt, cells, deps.learner);
+      const writes = rewardCellWrites(decision, credits, refs, appliedAt, cells, policy.learner);
       const reward: DecisionReward = {
         realizedR,
         closedAt: input.closedAt,
         eventId: input.eventId,
         cellVersion: (writes[0]?.expectedVersion ?? 0) + 1,
         appliedAt,
+        cellsUpdated: writes.length,
+        pathUsed: credits.some((credit) => credit.counterfactual),
         ...(input.tradeId === undefined ? {} : { tradeId: input.tradeId }),
         ...(input.exitPrice === undefined ? {} : { exitPrice: input.exitPrice }),
       };
@@ -131,30 +159,84 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
   };
 }
 
-/** The cells a reward touches: the chosen strategy's (symbol, regime) cell. */
-export function cellRefsFor(decision: Decision): CellRef[] {
-  return [{ symbol: decision.symbol, regime: decision.regime.name, strategy: decision.strategy }];
+/** One strategy's reward from one closed trade. */
+export interface ArmCredit {
+  strategy: StrategyId;
+  realizedR: number;
+  /** True when simulated on the trade's path rather than traded. */
+  counterfactual: boolean;
 }
 
 /**
- * The new state of every cell a reward touches, computed from the cells as read. The first
- * write is the chosen strategy's own cell, whose new version is recorded on the decision.
- * Counterfactual updates (other strategies, pooled cells) extend this list.
+ * What one closed trade teaches: the traded strategy its real R (always first), and, when a
+ * non-empty `path` is given, every other profile the R it would have made on that path.
+ * An empty path replays nothing, so only the traded strategy learns.
+ */
+export function armCredits(
+  decision: Decision,
+  realizedR: number,
+  path: readonly Bar[] | undefined,
+  horizonBars: number,
+): ArmCredit[] {
+  const traded: ArmCredit = { strategy: decision.strategy, realizedR, counterfactual: false };
+  if (path === undefined || path.length === 0) return [traded];
+  const outcomes = counterfactualOutcomes({
+    side: decision.side,
+    entry: decision.plan.entry,
+    atr: decision.plan.atr,
+    path,
+    horizonBars,
+  });
+  const others = STRATEGY_IDS.filter((strategy) => strategy !== decision.strategy).map((strategy) => ({
+    strategy,
+    realizedR: outcomes[strategy].realizedR,
+    counterfactual: true,
+  }));
+  return [traded, ...others];
+}
+
+/**
+ * The cells a reward touches, one per credit in the decision's (symbol, regime), then the same
+ * in the regime's pooled cells when the policy pools. The traded strategy's own cell comes first.
+ */
+export function rewardCellRefs(
+  decision: Decision,
+  credits: readonly ArmCredit[],
+  pooling: boolean,
+): CellRef[] {
+  const owners: (string | null)[] = pooling ? [decision.symbol, null] : [decision.symbol];
+  return owners.flatMap((symbol) =>
+    credits.map(({ strategy }) => ({ symbol, regime: decision.regime.name, strategy })),
+  );
+}
+
+/**
+ * The new state of every cell in `refs`, computed from the cells as read: each folds in its
+ * strategy's credit. The first write is the traded strategy's own cell, whose new version is
+ * recorded on the decision. Exploration draws are counted on the cells of the traded strategy.
  */
 export function rewardCellWrites(
   decision: Decision,
-  realizedR: number,
+  credits: readonly ArmCredit[],
+  refs: readonly CellRef[],
   at: number,
   cells: readonly StoredCell[],
   learner: Learner,
 ): CellWrite[] {
-  return cellRefsFor(decision).map((ref) => {
+  return refs.map((ref) => {
+    const credit = credits.find((c) => c.strategy === ref.strategy);
+    if (credit === undefined) throw new Error(`no credit for strategy ${ref.strategy}`);
     const current = cells.find((cell) => sameCell(cell.ref, ref));
+    const explored = decision.explored && !credit.counterfactual;
     return {
       ref,
       expectedVersion: current?.version ?? 0,
-      stats: learner.update(current?.stats, { realizedR, at, counterfactual: false }),
-      explorations: (current?.explorations ?? 0) + (decision.explored ? 1 : 0),
+      stats: learner.update(current?.stats, {
+        realizedR: credit.realizedR,
+        at,
+        counterfactual: credit.counterfactual,
+      }),
+      explorations: (current?.explorations ?? 0) + (explored ? 1 : 0),
     };
   });
 }

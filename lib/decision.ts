@@ -38,6 +38,13 @@ export interface DecisionReward {
   cellVersion: number;
   /** Epoch milliseconds at which the reward was applied. */
   appliedAt: number;
+  /**
+   * Learner cells this reward moved in its transaction: 1 for the traded strategy's cell, up to
+   * 7 with a path (every profile), doubled when the policy pools across symbols.
+   */
+  cellsUpdated: number;
+  /** True when the event's `path` priced every profile (counterfactual updates were made). */
+  pathUsed: boolean;
 }
 
 export interface Decision {

@@ -2,9 +2,10 @@ import type { SelectRequest } from './contract/select-request';
 import { ValidationError } from './contract/validation-error';
 import { type Decision, decisionExpiresAt, type ShadowChoice } from './decision';
 import { buildExitPlan, type ExitPlan, InvalidPlanInputError } from './exit-plan';
-import type { ArmValue, Choice, Learner } from './learners/learner';
+import type { ArmValue, Choice } from './learners/learner';
+import type { Policy } from './policy';
 import { candidatesFor, getProfile } from './profiles';
-import type { RegimeDetector, RegimeResult } from './regimes/regime-detector';
+import type { RegimeResult } from './regimes/regime-detector';
 import type { SelectionStore } from './store/selector-store';
 import type { Clock, Rng, Side, StrategyId } from './types';
 
@@ -36,10 +37,12 @@ export interface SelectSettings {
   decisionTtlDays: number;
 }
 
+/** What of a policy select reads: its regimes, its learner, and whether it learns from pooled cells. */
+export type SelectPolicy = Pick<Policy, 'detector' | 'learner' | 'pooling'>;
+
 export interface SelectStrategyDeps {
   store: SelectionStore;
-  detector: RegimeDetector;
-  learner: Learner;
+  policy: SelectPolicy;
   settings: SelectSettings;
   rng: Rng;
   clock: Clock;
@@ -50,6 +53,9 @@ export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
 
 /**
  * The select use case: regime → candidates → learner → exit plan → recorded decision. The
+ * policy's detector names the regime and its learner chooses from the (symbol, regime) cells, and
+ * also from the regime's cells pooled across symbols when the policy pools (read in the same
+ * request). The
  * decision is written before it is answered, so every answer can be rewarded. With the learner
  * disabled the default strategy is answered with propensity 1, and the learner's own choice is
  * still computed and recorded as `shadowChoice` (shadow mode), so learning continues.
@@ -58,7 +64,8 @@ export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
  *   entry price is unusable.
  */
 export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy {
-  const { store, detector, learner, settings } = deps;
+  const { store, settings } = deps;
+  const { detector, learner, pooling } = deps.policy;
   return async (request) => {
     const regime = detector.detect({ candles: request.candles, liquidity: request.liquidity });
     const atr = regime.features.atr;
@@ -71,8 +78,16 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
       ]);
     }
     const candidates = candidatesFor(regime.name, request.liquidity);
-    const { cells, pooled } = await store.readSelectionCells(request.symbol, regime.name, candidates);
-    const choice = learner.choose({ regime: regime.name, candidates, cells, pooled, rng: deps.rng });
+    const { cells, pooled } = await store.readSelectionCells(request.symbol, regime.name, candidates, {
+      pooled: pooling,
+    });
+    const choice = learner.choose({
+      regime: regime.name,
+      candidates,
+      cells,
+      ...(pooling ? { pooled } : {}),
+      rng: deps.rng,
+    });
     const answered = settings.enabled ? choice : disabledChoice(settings.defaultStrategy, choice);
     const lastCandle = request.candles[request.candles.length - 1];
     const entry = request.entryPrice ?? lastCandle?.c ?? Number.NaN;

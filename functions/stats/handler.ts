@@ -1,10 +1,6 @@
 import { getConfig } from '../../lib/config';
-import { createRuntimeStore } from '../shared/runtime';
-import { createPowertoolsTelemetry } from '../shared/telemetry';
-import { createStatsHandler } from './stats-handler';
+import { buildSelectorRuntime } from '../shared/runtime';
+import { createStatsFunction } from '../shared/selector-functions';
 
 // Built once per execution environment; a bad environment fails the cold start.
-export const handler = createStatsHandler({
-  store: createRuntimeStore(getConfig()),
-  telemetry: createPowertoolsTelemetry(),
-});
+export const handler = createStatsFunction(buildSelectorRuntime(getConfig()));

@@ -20,7 +20,8 @@ function tradeClosedDetailSchema(maxCandles: number) {
         offset: true,
         error: 'must be an ISO-8601 date-time, such as 2024-05-01T12:00:00Z',
       }),
-      path: z.optional(candleSeriesSchema(1, maxCandles)),
+      // Empty is allowed: a trade closed on its entry bar has no bars after entry to replay.
+      path: z.optional(candleSeriesSchema(0, maxCandles)),
     })
     .check(
       z.superRefine((detail, ctx) => {
@@ -40,7 +41,8 @@ function tradeClosedDetailSchema(maxCandles: number) {
 export type TradeClosedDetail = z.infer<ReturnType<typeof tradeClosedDetailSchema>>;
 
 /**
- * A parser of TradeClosed details whose optional `path` has at most `maxCandles` candles.
+ * A parser of TradeClosed details. The optional `path` (the candles after entry) is checked like
+ * select's candles, bar by bar and oldest first, with at most `maxCandles` of them.
  * @throws ValidationError listing every issue with its dotted path.
  */
 export function createTradeClosedParser(maxCandles: number): (detail: unknown) => TradeClosedDetail {

@@ -59,11 +59,12 @@ export class DynamoSelectorStore implements SelectorStore {
     symbol: string,
     regime: RegimeName,
     strategies: readonly StrategyId[],
+    options: { pooled?: boolean } = {},
   ): Promise<{ cells: CellsByStrategy; pooled: CellsByStrategy }> {
-    const refs: CellRef[] = strategies.flatMap((strategy) => [
-      { symbol, regime, strategy },
-      { symbol: null, regime, strategy },
-    ]);
+    const owners: (string | null)[] = options.pooled === true ? [symbol, null] : [symbol];
+    const refs: CellRef[] = strategies.flatMap((strategy) =>
+      owners.map((owner) => ({ symbol: owner, regime, strategy })),
+    );
     const found = await this.readCellItems(refs, false);
     const cells: CellsByStrategy = {};
     const pooled: CellsByStrategy = {};

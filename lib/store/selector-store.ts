@@ -49,11 +49,15 @@ export type RewardCommitResult =
 
 /** What select needs: one read of the regime's cells, one conditional write of the decision. */
 export interface SelectionStore {
-  /** The (symbol, regime) cells and the pooled regime cells of `strategies`, in one request. */
+  /**
+   * The (symbol, regime) cells of `strategies` and, with `pooled: true`, the regime's pooled
+   * cells of the same strategies, in one request (`pooled` is empty when not asked for).
+   */
   readSelectionCells(
     symbol: string,
     regime: RegimeName,
     strategies: readonly StrategyId[],
+    options?: { pooled?: boolean },
   ): Promise<{ cells: CellsByStrategy; pooled: CellsByStrategy }>;
   /** @throws DecisionExistsError when a decision with this id was already recorded. */
   recordDecision(decision: Decision): Promise<void>;

@@ -1,22 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
-import { createRewardHandler } from '../../functions/reward/reward-handler';
-import { createSelectHandler } from '../../functions/select/select-handler';
+import { buildSelectorRuntime, configuredPolicy } from '../../functions/shared/runtime';
+import {
+  createRuntimeRewardApplier,
+  createSelectorFunctions,
+  type SelectorFunctions,
+} from '../../functions/shared/selector-functions';
 import type { Log, MetricsSink, Telemetry } from '../../functions/shared/telemetry';
-import { createStatsHandler } from '../../functions/stats/stats-handler';
-import { type ApplyReward, createRewardApplier, type RewardRetryPolicy } from '../../lib/apply-reward';
+import type { ApplyReward, RewardRetryPolicy } from '../../lib/apply-reward';
 import { type Config, ENV_DEFAULTS, loadConfig } from '../../lib/config';
-import { createSelectRequestParser } from '../../lib/contract/select-request';
-import { createTradeClosedParser } from '../../lib/contract/trade-closed';
 import type { Decision } from '../../lib/decision';
 import { decisionExpiresAt } from '../../lib/decision';
 import { buildExitPlan } from '../../lib/exit-plan';
-import { createEpsilonGreedyLearner } from '../../lib/learners/epsilon-greedy';
+import type { Policy } from '../../lib/policy';
 import { getProfile } from '../../lib/profiles';
-import { seededRng } from '../../lib/random';
-import { createClassicDetector } from '../../lib/regimes/classic-detector';
-import { createStrategySelector } from '../../lib/select-strategy';
 import { createTable } from '../../lib/store/create-table';
 import { DynamoSelectorStore } from '../../lib/store/dynamo-selector-store';
 import { createLocalDynamoClients, type DynamoClients } from '../../lib/store/dynamodb-client';
@@ -96,26 +94,34 @@ export interface HarnessOptions {
   retry?: RewardRetryPolicy;
   /** Replaces the store the use cases see (e.g. a wrapper injecting a fault). */
   wrapStore?: (store: SelectorStore) => SelectorStore;
+  /** Adjusts the configuration's policy (e.g. turns pooling on, or records what the learner is given). */
+  adjustPolicy?: (policy: Policy) => Policy;
 }
 
-/** A table on DynamoDB Local and the three handlers wired to it with deterministic deps. */
+/** A table on DynamoDB Local and the three handlers wired to it as in Lambda, with deterministic deps. */
 export interface Harness {
   config: Config;
   clients: DynamoClients;
   tableName: string;
   /** What the use cases see (the real store unless `wrapStore` replaced it). */
   store: SelectorStore;
+  /** The policy the handlers run: the configuration's, unless `adjustPolicy` changed it. */
+  policy: Policy;
   counter: RequestCounter;
   recorder: ReturnType<typeof recordingTelemetry>;
   clock: { now: number };
-  select: ReturnType<typeof createSelectHandler>;
-  reward: ReturnType<typeof createRewardHandler>;
-  stats: ReturnType<typeof createStatsHandler>;
+  select: SelectorFunctions['select'];
+  reward: SelectorFunctions['reward'];
+  stats: SelectorFunctions['stats'];
   applyReward: ApplyReward;
   itemCount(): Promise<number>;
 }
 
-/** Creates a uniquely named table and wires the handlers to it. */
+/**
+ * Creates a uniquely named table and wires the handlers to it with `buildSelectorRuntime` and
+ * `createSelectorFunctions`, the production wiring, overriding only the store, telemetry, clock,
+ * decision ids and seed.
+ */
 export async function createHarness(
   endpoint: string,
   prefix: string,
@@ -131,50 +137,29 @@ export async function createHarness(
   const store = options.wrapStore?.(realStore) ?? realStore;
   const recorder = recordingTelemetry();
   const clock = { now: NOW_MS };
-  const rng = seededRng(options.seed ?? 42);
   let nextId = 0;
-  const learner = createEpsilonGreedyLearner(config.learner);
-  const applyReward = createRewardApplier({
+  const configured = configuredPolicy(config);
+  const runtime = buildSelectorRuntime(config, {
     store,
-    learner,
+    policy: options.adjustPolicy?.(configured) ?? configured,
+    telemetry: () => recorder.telemetry,
+    seed: options.seed ?? 42,
     clock: () => clock.now,
-    rng: seededRng((options.seed ?? 42) + 1),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    newDecisionId: () => `dec-${prefix}-${String(++nextId).padStart(5, '0')}`,
     ...(options.retry === undefined ? {} : { retry: options.retry }),
   });
+  const functions = createSelectorFunctions(runtime);
   return {
     config,
     clients,
     tableName,
     store,
+    policy: runtime.policy,
     counter,
     recorder,
     clock,
-    select: createSelectHandler({
-      parseRequest: createSelectRequestParser(config.maxCandles),
-      selectStrategy: createStrategySelector({
-        store,
-        detector: createClassicDetector(config.regime),
-        learner,
-        settings: {
-          enabled: config.enabled,
-          defaultStrategy: config.learner.defaultStrategy,
-          decisionTtlDays: config.decisionTtlDays,
-        },
-        rng,
-        clock: () => clock.now,
-        newDecisionId: () => `dec-${prefix}-${String(++nextId).padStart(5, '0')}`,
-      }),
-      telemetry: recorder.telemetry,
-    }),
-    reward: createRewardHandler({
-      parseDetail: createTradeClosedParser(config.maxCandles),
-      applyReward,
-      telemetry: recorder.telemetry,
-      clock: () => clock.now,
-    }),
-    stats: createStatsHandler({ store, telemetry: recorder.telemetry }),
-    applyReward,
+    ...functions,
+    applyReward: createRuntimeRewardApplier(runtime),
     itemCount: async () => {
       let count = 0;
       let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;

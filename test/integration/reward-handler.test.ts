@@ -56,6 +56,8 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
       eventId: event.id,
       cellVersion: 1,
       appliedAt: NOW_MS,
+      cellsUpdated: 1,
+      pathUsed: false,
     });
     const cell = await cellOf(decision.symbol);
     expect(cell?.version).toBe(1);
@@ -106,13 +108,19 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
     expect(closed?.reward).toMatchObject({ realizedR: 1.75, exitPrice: 101_250 });
   });
 
-  it('applies the path fixture (realizedR with the candles after entry)', async () => {
-    const decision = await openDecision();
+  it('applies the path fixture (realizedR with the candles after entry) to every profile', async () => {
+    // The fixture's path starts at 72,093.5: an entry there makes its candles the bars after entry.
+    const decision = await openDecision({ entry: 72_093.5, atr: 150 });
     const result = await h.reward(
       tradeClosedEvent(decision.decisionId, { fixture: 'trade-closed-path.json' }),
     );
     expect(result.outcome).toBe('applied');
-    expect((await cellOf(decision.symbol))?.stats.totalR).toBe(1.35);
+    expect((await cellOf(decision.symbol))?.stats).toMatchObject({ totalR: 1.35, realCount: 1 });
+    const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
+    expect(closed?.reward).toMatchObject({
+      pathUsed: h.policy.fullInformation,
+      cellsUpdated: (h.policy.fullInformation ? 7 : 1) * (h.policy.pooling ? 2 : 1),
+    });
   });
 
   it('counts an exploration draw on the cell it rewards', async () => {

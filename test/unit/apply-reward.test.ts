@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createRewardApplier, RewardConflictError } from '../../lib/apply-reward';
+import { counterfactualOutcomes } from '../../lib/counterfactual';
 import type { Decision } from '../../lib/decision';
 import { buildExitPlan } from '../../lib/exit-plan';
 import { emptyCellStats } from '../../lib/learners/cell-stats';
 import { createEpsilonGreedyLearner } from '../../lib/learners/epsilon-greedy';
 import { getProfile } from '../../lib/profiles';
 import type { RewardCommit, RewardCommitResult, RewardStore } from '../../lib/store/selector-store';
+import { STRATEGY_IDS } from '../../lib/types';
 
 const decision: Decision = {
   decisionId: 'd1',
@@ -43,10 +45,18 @@ function scriptedStore(script: RewardCommitResult[]) {
   return { store, commits };
 }
 
-function applier(store: RewardStore, sleeps: number[], maxAttempts = 10) {
+const learner = createEpsilonGreedyLearner({ epsilon: 0.1, alpha: 0.2, defaultStrategy: 'moderate' });
+
+function applier(
+  store: RewardStore,
+  sleeps: number[],
+  maxAttempts = 10,
+  evidence: { fullInformation: boolean; pooling: boolean } = { fullInformation: false, pooling: false },
+) {
   return createRewardApplier({
     store,
-    learner: createEpsilonGreedyLearner({ epsilon: 0.1, alpha: 0.2, defaultStrategy: 'moderate' }),
+    policy: { learner, ...evidence },
+    horizonBars: 48,
     clock: () => 1_000,
     rng: () => 0.999,
     sleep: async (ms) => {
@@ -119,5 +129,120 @@ describe('reward use case', () => {
     await applier(store, [])({ ...input, realizedR: 1 });
     expect(commits[0]?.cells[0]?.expectedVersion).toBe(6);
     expect(commits[0]?.reward.cellVersion).toBe(7);
+  });
+});
+
+describe('reward use case with a path', () => {
+  // Entry 100,000, ATR 500 (the decision above): a rally of 3 ATR, then a fall through the entry.
+  const path = [
+    { t: 1, o: 100_000, h: 100_600, l: 99_900, c: 100_500 },
+    { t: 2, o: 100_500, h: 101_600, l: 100_400, c: 101_500 },
+    { t: 3, o: 101_500, h: 101_550, l: 100_200, c: 100_300 },
+    { t: 4, o: 100_300, h: 100_350, l: 99_000, c: 99_100 },
+  ];
+  const simulated = counterfactualOutcomes({ side: 'LONG', entry: 100_000, atr: 500, path, horizonBars: 48 });
+  const full = { fullInformation: true, pooling: false };
+
+  it('credits the traded strategy its real R and every other profile the R the simulator gives on the path', async () => {
+    const { store, commits } = scriptedStore([]);
+
+    await applier(store, [], 10, full)({ ...input, realizedR: 0.8, path });
+
+    const cells = commits[0]?.cells ?? [];
+    expect(cells.map((c) => c.ref.strategy)).toEqual([
+      'moderate',
+      ...STRATEGY_IDS.filter((s) => s !== 'moderate'),
+    ]);
+    expect(cells[0]?.stats).toMatchObject({ lastReward: 0.8, realCount: 1, counterfactualCount: 0 });
+    for (const cell of cells.slice(1)) {
+      expect(cell.ref).toMatchObject({ symbol: 'BTCUSDT', regime: 'TREND_UP' });
+      expect(cell.stats).toMatchObject({
+        count: 1,
+        realCount: 0,
+        counterfactualCount: 1,
+        lastReward: simulated[cell.ref.strategy].realizedR,
+      });
+    }
+    expect(commits[0]?.reward).toMatchObject({ cellsUpdated: 7, pathUsed: true, cellVersion: 1 });
+  });
+
+  it('ignores the path for a policy without full information', async () => {
+    const { store, commits } = scriptedStore([]);
+    await applier(store, [])({ ...input, realizedR: 0.8, path });
+    expect(commits[0]?.cells.map((c) => c.ref.strategy)).toEqual(['moderate']);
+    expect(commits[0]?.reward).toMatchObject({ cellsUpdated: 1, pathUsed: false });
+  });
+
+  it('teaches only the traded strategy when the path is empty (closed on its entry bar)', async () => {
+    const { store, commits } = scriptedStore([]);
+    await applier(store, [], 10, full)({ ...input, realizedR: 0.8, path: [] });
+    expect(commits[0]?.cells).toHaveLength(1);
+    expect(commits[0]?.reward).toMatchObject({ cellsUpdated: 1, pathUsed: false });
+  });
+
+  it('credits the regime’s pooled cells with the same rewards when the policy pools', async () => {
+    const { store, commits } = scriptedStore([]);
+    await applier(store, [], 10, { fullInformation: true, pooling: true })({
+      ...input,
+      realizedR: 0.8,
+      path,
+    });
+
+    const cells = commits[0]?.cells ?? [];
+    expect(cells).toHaveLength(14);
+    const pooled = cells.filter((c) => c.ref.symbol === null);
+    expect(pooled.map((c) => c.ref.strategy)).toEqual(cells.slice(0, 7).map((c) => c.ref.strategy));
+    for (const [i, cell] of pooled.entries()) expect(cell.stats).toEqual(cells[i]?.stats);
+    expect(commits[0]?.reward.cellsUpdated).toBe(14);
+  });
+
+  it('pools only the traded strategy without a path', async () => {
+    const { store, commits } = scriptedStore([]);
+    await applier(store, [], 10, { fullInformation: true, pooling: true })({ ...input, realizedR: 0.8 });
+    expect(commits[0]?.cells.map((c) => [c.ref.symbol, c.ref.strategy])).toEqual([
+      ['BTCUSDT', 'moderate'],
+      [null, 'moderate'],
+    ]);
+  });
+
+  it('counts an exploration draw only on the traded strategy’s cells', async () => {
+    const { store, commits } = scriptedStore([]);
+    store.getDecision = async () => ({ ...decision, explored: true });
+    await applier(store, [], 10, { fullInformation: true, pooling: true })({
+      ...input,
+      realizedR: 0.8,
+      path,
+    });
+    const explored = commits[0]?.cells.filter((c) => c.explorations === 1).map((c) => c.ref);
+    expect(explored).toEqual([
+      { symbol: 'BTCUSDT', regime: 'TREND_UP', strategy: 'moderate' },
+      { symbol: null, regime: 'TREND_UP', strategy: 'moderate' },
+    ]);
+  });
+
+  it('recomputes every cell from the cells read again after a conflict', async () => {
+    const { store, commits } = scriptedStore([{ outcome: 'conflict', reason: 'version' }]);
+    let reads = 0;
+    store.readCells = async (refs) => {
+      reads++;
+      // The second read finds every cell moved on by another reward (version 3, EMA 1).
+      return reads === 1
+        ? []
+        : refs.map((ref) => ({
+            ref,
+            stats: { ...emptyCellStats(), count: 3, sum: 3, mean: 1, ema: 1 },
+            explorations: 0,
+            version: 3,
+          }));
+    };
+
+    await applier(store, [], 10, full)({ ...input, realizedR: 0.8, path });
+
+    expect(commits).toHaveLength(2);
+    expect(commits[0]?.cells.every((c) => c.expectedVersion === 0 && c.stats.count === 1)).toBe(true);
+    expect(commits[1]?.cells.every((c) => c.expectedVersion === 3 && c.stats.count === 4)).toBe(true);
+    // EMA 1 moved by alpha 0.2 toward defensive's simulated R.
+    expect(commits[1]?.cells[1]?.stats.ema).toBeCloseTo(0.8 * 1 + 0.2 * simulated.defensive.realizedR, 12);
+    expect(commits[1]?.reward.cellVersion).toBe(4);
   });
 });
