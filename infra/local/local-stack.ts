@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FunctionName } from '../../functions/shared/runtime';
 import type { Log, Telemetry } from '../../functions/shared/telemetry';
 import { type Config, getConfig } from '../../lib/config';
 import { createTable } from '../../lib/store/create-table';
@@ -39,7 +40,7 @@ export interface LocalStackOptions {
   /** Seeds the learner's draws, for runs that must repeat exactly. */
   seed?: number;
   /** The functions' telemetry. Default: their logs on the console, metrics dropped. */
-  telemetry?: (functionName: 'select' | 'reward' | 'stats') => Telemetry;
+  telemetry?: (functionName: FunctionName) => Telemetry;
   /** The stack's own lines: requests, event routing, failed deliveries. Default: the console. */
   log?: Log;
 }
@@ -205,21 +206,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     const clients = createLocalDynamoClients(dynamo.endpoint);
-    // A persistent database keeps its table (and what was learned) across restarts.
-    await createTable(clients.client, tableName, { ifNotExists: true });
-    const store = new DynamoSelectorStore(clients.documentClient, tableName);
+    try {
+      // A persistent database keeps its table (and what was learned) across restarts.
+      await createTable(clients.client, tableName, { ifNotExists: true });
+    } catch (error) {
+      throw new LocalStackError(
+        `Could not create the table ${tableName} on DynamoDB Local: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
     functions = createLocalFunctions({
       config: { ...config, tableName },
-      store,
+      store: new DynamoSelectorStore(clients.documentClient, tableName),
       telemetry,
       ...(options.seed === undefined ? {} : { seed: options.seed }),
     });
   } catch (error) {
     await closeServer(server);
     await dynamo.stop();
-    throw new LocalStackError(
-      `Could not create the table ${tableName} on DynamoDB Local: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw error;
   }
 
   let stopping: Promise<void> | undefined;

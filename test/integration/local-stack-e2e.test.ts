@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,6 +218,37 @@ describe('local stack, in process', () => {
     await expect(startLocalStack({ port: stack.port, config: stack.config })).rejects.toThrow(
       new RegExp(`Port ${stack.port} on 127\\.0\\.0\\.1 is already in use.*PORT=\\d+ npm start`),
     );
+  });
+
+  it('keeps decisions across a restart with a data directory', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'selector-data-'));
+    const quiet = {
+      port: 0,
+      dataDir,
+      config: stack.config,
+      log: createConsoleLog({ name: 'local', minLevel: 'error' }),
+    };
+    try {
+      const first = await startLocalStack(quiet);
+      expect(first.readyLine).toContain(`data in ${dataDir}`);
+      const response = await fetch(`${first.url}/v1/select`, {
+        method: 'POST',
+        body: JSON.stringify(selectBody()),
+      });
+      const { decisionId } = (await response.json()) as { decisionId: string };
+      await first.stop();
+
+      const second = await startLocalStack(quiet);
+      try {
+        const decisionResponse = await fetch(`${second.url}/v1/decisions/${decisionId}`);
+        expect(decisionResponse.status).toBe(200);
+        expect(((await decisionResponse.json()) as Json).status).toBe('OPEN');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('leaves no Java process behind when stopped', async () => {
