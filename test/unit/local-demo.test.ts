@@ -2,11 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { demoScenarios } from '../../infra/local/demo-scenarios';
 import { toExitPlan } from '../../infra/local/learning-session';
 import { percent, signed, textTable } from '../../infra/local/text-table';
-import type { Decision } from '../../lib/decision';
 import { buildExitPlan } from '../../lib/exit-plan';
 import { getProfile } from '../../lib/profiles';
 import { createClassicDetector } from '../../lib/regimes/classic-detector';
-import { toSelectResponse } from '../../lib/select-strategy';
 
 describe('demo scenarios', () => {
   it('are the regimes they are named for, under the default thresholds', () => {
