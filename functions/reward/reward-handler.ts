@@ -48,6 +48,8 @@ export function createRewardHandler(deps: RewardHandlerDeps) {
             strategy: decision.strategy,
             realizedR: reward.realizedR,
             cellVersion: reward.cellVersion,
+            cellsUpdated: reward.cellsUpdated,
+            pathUsed: reward.pathUsed,
             attempts: result.attempts,
           });
           metrics.add(METRIC.rewardsApplied, 'Count', 1);

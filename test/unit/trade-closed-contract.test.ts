@@ -28,6 +28,12 @@ describe('TradeClosed detail contract', () => {
     );
   });
 
+  it('accepts a path of up to MAX_CANDLES candles, and an empty one (a trade closed on its entry bar)', () => {
+    const path = [1, 2, 3].map((t) => ({ t, o: 1, h: 1.2, l: 0.9, c: 1.1, v: 5 }));
+    expect(parse({ ...valid, path }).path).toEqual(path);
+    expect(parse({ ...valid, path: [] }).path).toEqual([]);
+  });
+
   it('drops unknown fields rather than failing on them', () => {
     expect(parse({ ...valid, botVersion: '1.4.2' })).toEqual(valid);
   });
