@@ -83,7 +83,15 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   const port = options.port ?? (await freePort());
   // The package runs Java from its own directory, so a relative path would land in node_modules.
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
-  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  if (dataDir !== undefined) {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (error) {
+      throw new DynamoDbLocalError(
+        `Cannot keep the database in ${dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
   const child = spawn({ port, sharedDb: true, path: dataDir ?? null, stdio: 'pipe' });
   const killOnExit = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -281,10 +281,14 @@ function dynamoDbLocalPids(port: number): number[] {
     .map(Number);
 }
 
-function startCli(args: string[]): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
+function startCli(
+  args: string[],
+  env?: Record<string, string>,
+): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env === undefined ? {} : { env }),
   });
   let stdout = '';
   let stderr = '';
@@ -304,29 +308,47 @@ const exitOf = (child: ChildProcess) =>
   });
 
 describe.runIf(existsSync('/proc'))('npm start, as a child process', () => {
-  it('prints the ready line, serves, and on SIGTERM stops DynamoDB Local with it', async () => {
-    const { child, output } = startCli(['--port', '0', '--seed', '1']);
-    try {
-      await waitFor(() => output().stdout.includes(' ready on '), 45_000);
-      const ready =
-        /meta-strategy-selector ready on (http:\/\/127\.0\.0\.1:(\d+)) \(DynamoDB Local on :(\d+), in memory\)/.exec(
-          output().stdout,
-        );
-      expect(ready, output().stdout + output().stderr).not.toBeNull();
-      const [, url = '', , dynamoPort = ''] = ready ?? [];
-      const response = await fetch(`${url}/v1/strategies`);
-      expect(response.status).toBe(200);
-      expect(((await response.json()) as { strategies: unknown[] }).strategies).toHaveLength(7);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'prints the ready line, serves, and on %s stops DynamoDB Local with it',
+    async (signal) => {
+      const { child, output } = startCli(['--port', '0', '--seed', '1']);
+      try {
+        await waitFor(() => output().stdout.includes(' ready on '), 45_000);
+        const ready =
+          /meta-strategy-selector ready on (http:\/\/127\.0\.0\.1:(\d+)) \(DynamoDB Local on :(\d+), in memory\)/.exec(
+            output().stdout,
+          );
+        expect(ready, output().stdout + output().stderr).not.toBeNull();
+        const [, url = '', , dynamoPort = ''] = ready ?? [];
+        const response = await fetch(`${url}/v1/strategies`);
+        expect(response.status).toBe(200);
+        expect(((await response.json()) as { strategies: unknown[] }).strategies).toHaveLength(7);
 
-      const javaPids = dynamoDbLocalPids(Number(dynamoPort));
-      expect(javaPids).toHaveLength(1);
-      child.kill('SIGTERM');
-      expect(await exitOf(child)).toBe(0);
-      expect(javaPids.filter(isAlive)).toEqual([]);
-      expect(dynamoDbLocalPids(Number(dynamoPort))).toEqual([]);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+        const javaPids = dynamoDbLocalPids(Number(dynamoPort));
+        expect(javaPids).toHaveLength(1);
+        child.kill(signal);
+        expect(await exitOf(child)).toBe(0);
+        expect(javaPids.filter(isAlive)).toEqual([]);
+        expect(dynamoDbLocalPids(Number(dynamoPort))).toEqual([]);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    },
+  );
+
+  it('exits 1 saying how to install Java when java is not on the PATH', async () => {
+    const { child, output } = startCli(['--port', '0'], { PATH: '/nonexistent' });
+    expect(await exitOf(child)).toBe(1);
+    expect(output().stderr).toContain('Java 17 or newer is required to run DynamoDB Local');
+    expect(output().stderr).toContain('apt-get install -y openjdk-17-jre-headless');
+    expect(output().stdout).not.toContain('ready on');
+  });
+
+  it('exits 1 naming the data directory when it cannot be used', async () => {
+    const notADirectory = fileURLToPath(new URL('../fixtures/ttrc-daily.csv', import.meta.url));
+    const { child, output } = startCli(['--port', '0', '--data-dir', join(notADirectory, 'db')]);
+    expect(await exitOf(child)).toBe(1);
+    expect(output().stderr).toContain(`Cannot keep the database in ${join(notADirectory, 'db')}`);
   });
 
   it('exits 1 with a clear message when the port is taken', async () => {
