@@ -22,6 +22,12 @@ interface MarketShape {
   wick: number;
   /** false: closes scatter around the start price with no memory (a range). */
   trending: boolean;
+  /**
+   * Multiplies the noise and wicks of bar `index`: how the market's agitation changes along the
+   * history. The regime rules judge volatility both in absolute terms and against the market's
+   * own recent bars, so a shape must hold under either reading.
+   */
+  agitation?: (index: number) => number;
 }
 
 const DAY_MS = 86_400_000;
@@ -33,14 +39,15 @@ export function shapedCandles(shape: MarketShape, startPrice = 100): Candle[] {
   const candles: Candle[] = [];
   let previousClose = startPrice;
   for (let index = 0; index < shape.bars; index++) {
-    const noise = shape.closeNoise * (2 * rng() - 1);
+    const scale = shape.agitation?.(index) ?? 1;
+    const noise = scale * shape.closeNoise * (2 * rng() - 1);
     const close = shape.trending ? previousClose * (1 + shape.driftPerBar + noise) : startPrice * (1 + noise);
     const open = previousClose;
     candles.push({
       t: START_MS + index * DAY_MS,
       o: open,
-      h: Math.max(open, close) * (1 + shape.wick * rng()),
-      l: Math.min(open, close) * (1 - shape.wick * rng()),
+      h: Math.max(open, close) * (1 + scale * shape.wick * rng()),
+      l: Math.min(open, close) * (1 - scale * shape.wick * rng()),
       c: close,
       v: 1_000_000 + Math.round(200_000 * rng()),
     });
@@ -48,6 +55,13 @@ export function shapedCandles(shape: MarketShape, startPrice = 100): Candle[] {
   }
   return candles;
 }
+
+/** Calm for most of the history, then `factor` times as agitated for its last `bars` bars. */
+const burstAtEnd = (total: number, bars: number, factor: number) => (index: number) =>
+  index >= total - bars ? factor : 1;
+
+/** Agitation easing from 1.5 to 0.75 along the history: the latest bars are among the calmest. */
+const easing = (total: number) => (index: number) => 1.5 - (0.75 * index) / (total - 1);
 
 /** The demo's four markets: trend up, quiet range, violent swings, and too short a history. */
 export function demoScenarios(): DemoScenario[] {
@@ -64,6 +78,7 @@ export function demoScenarios(): DemoScenario[] {
         closeNoise: 0.012,
         wick: 0.008,
         trending: true,
+        agitation: easing(150),
       }),
     },
     {
@@ -78,6 +93,7 @@ export function demoScenarios(): DemoScenario[] {
         closeNoise: 0.01,
         wick: 0.004,
         trending: false,
+        agitation: easing(150),
       }),
     },
     {
@@ -89,9 +105,10 @@ export function demoScenarios(): DemoScenario[] {
         bars: 150,
         seed: 13,
         driftPerBar: 0,
-        closeNoise: 0.05,
-        wick: 0.05,
+        closeNoise: 0.01,
+        wick: 0.01,
         trending: true,
+        agitation: burstAtEnd(150, 20, 6),
       }),
     },
     {
