@@ -178,7 +178,11 @@ export function armCredits(
   path: readonly Bar[] | undefined,
   horizonBars: number,
 ): ArmCredit[] {
-  const traded: ArmCredit = { strategy: decision.strategy, realizedR, counterfactual: false };
+  const traded: ArmCredit = {
+    strategy: decision.strategy,
+    realizedR: storable(realizedR),
+    counterfactual: false,
+  };
   if (path === undefined || path.length === 0) return [traded];
   const outcomes = counterfactualOutcomes({
     side: decision.side,
@@ -189,7 +193,7 @@ export function armCredits(
   });
   const others = STRATEGY_IDS.filter((strategy) => strategy !== decision.strategy).map((strategy) => ({
     strategy,
-    realizedR: outcomes[strategy].realizedR,
+    realizedR: storable(outcomes[strategy].realizedR),
     counterfactual: true,
   }));
   return [traded, ...others];
@@ -239,6 +243,14 @@ export function rewardCellWrites(
       explorations: (current?.explorations ?? 0) + (explored ? 1 : 0),
     };
   });
+}
+
+/**
+ * DynamoDB numbers have no negative zero (a SHORT closed at break-even simulates to −0): fold 0
+ * instead, so that the state computed is exactly the state stored and read back.
+ */
+function storable(realizedR: number): number {
+  return realizedR === 0 ? 0 : realizedR;
 }
 
 function sameCell(a: CellRef, b: CellRef): boolean {

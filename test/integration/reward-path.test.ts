@@ -68,10 +68,9 @@ function expectedRewards(decision: Decision, realizedR: number, path: readonly B
   return new Map(
     STRATEGY_IDS.map((strategy) => {
       const traded = strategy === decision.strategy;
-      return [
-        strategy,
-        { realizedR: traded ? realizedR : outcomes[strategy].realizedR, counterfactual: !traded },
-      ];
+      const r = traded ? realizedR : outcomes[strategy].realizedR;
+      // DynamoDB keeps no negative zero (a SHORT at break-even simulates to −0): the reward folds 0.
+      return [strategy, { realizedR: r === 0 ? 0 : r, counterfactual: !traded }];
     }),
   );
 }

@@ -166,6 +166,13 @@ describe('reward use case with a path', () => {
     expect(commits[0]?.reward).toMatchObject({ cellsUpdated: 7, pathUsed: true, cellVersion: 1 });
   });
 
+  it('folds a reward of −0 as 0, since DynamoDB stores no negative zero', async () => {
+    const { store, commits } = scriptedStore([]);
+    await applier(store, [], 10, full)({ ...input, realizedR: -0, path });
+    expect(Object.is(commits[0]?.cells[0]?.stats.lastReward, 0)).toBe(true);
+    expect(Object.is(commits[0]?.cells[0]?.stats.sum, 0)).toBe(true);
+  });
+
   it('ignores the path for a policy without full information', async () => {
     const { store, commits } = scriptedStore([]);
     await applier(store, [])({ ...input, realizedR: 0.8, path });
