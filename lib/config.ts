@@ -11,6 +11,11 @@
 import * as z from 'zod/mini';
 import { STRATEGY_IDS, type StrategyId } from './types';
 
+export const POLICY_NAMES = ['default', 'seed'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+export const REGIME_MODES = ['relative', 'classic'] as const;
+export type RegimeMode = (typeof REGIME_MODES)[number];
+
 export interface Config {
   /** When false, the selector bypasses the learner and answers `learner.defaultStrategy`. */
   enabled: boolean;
@@ -27,6 +32,26 @@ export interface Config {
     illiquidVolume24hUsd: number;
     illiquidDepthUsd: number;
     illiquidSpreadBps: number;
+  };
+  /** The policy the functions run and the settings of the `default` one. */
+  policy: {
+    /** `default`: the project's learner; `seed`: the original's ε-greedy EMA, kept as the baseline. */
+    name: PolicyName;
+    /** Regime rules of the `default` policy: relative to the instrument, or the original's absolute ones. */
+    regimeMode: RegimeMode;
+    confidenceZ: number;
+    minEvidenceTrades: number;
+    poolPriorTrades: number;
+    /** True when bots send `path` with TradeClosed (then the default learner never explores). */
+    pathFeedback: boolean;
+    exploreRiskyRegimes: boolean;
+  };
+  /** Thresholds of the relative regime rules (field names match the relative detector's). */
+  relativeRegime: {
+    volatilityLookbackBars: number;
+    highVolPercentile: number;
+    extremeVolPercentile: number;
+    trendAtr: number;
   };
   /** Optional here so that pure code and tests can load a config; functions that store assert it. */
   tableName?: string;
@@ -221,6 +246,104 @@ const VARIABLES = {
     },
     positiveInteger,
   ),
+  LEARNER: variable(
+    {
+      default: 'default',
+      accepts: `one of ${POLICY_NAMES.join(', ')}`,
+      meaning:
+        "Policy the functions run: `default` (relative regimes, full-information anchored learner, pooling) or `seed` (the original's classic regimes and ε-greedy EMA).",
+    },
+    (error) => z.enum(POLICY_NAMES, { error }),
+  ),
+  REGIME_MODE: variable(
+    {
+      default: 'relative',
+      accepts: `one of ${REGIME_MODES.join(', ')}`,
+      meaning:
+        "Regime rules of the `default` policy: `relative` (volatility as a rank of the instrument's own recent ATR%, trend in ATRs) or `classic` (absolute ATR% thresholds).",
+    },
+    (error) => z.enum(REGIME_MODES, { error }),
+  ),
+  REGIME_VOL_LOOKBACK_BARS: variable(
+    {
+      default: '100',
+      accepts: 'a positive integer',
+      meaning: 'Relative regimes: bars of ATR% (the latest included) the current ATR% is ranked among.',
+    },
+    positiveInteger,
+  ),
+  REGIME_HIGH_VOL_PERCENTILE: variable(
+    {
+      default: '0.5',
+      accepts: 'a number between 0 and 1',
+      meaning:
+        'Relative regimes: ATR% rank at or above which a range is RANGE_HIGH_VOL (0 = calmest, 1 = wildest of the lookback).',
+    },
+    (error) => decimal(error, z.gte(0, { error }), z.lte(1, { error })),
+  ),
+  REGIME_EXTREME_VOL_PERCENTILE: variable(
+    {
+      default: '0.95',
+      accepts: 'a number between 0 and 1',
+      meaning:
+        'Relative regimes: ATR% rank at or above which the market is HIGH_VOLATILITY; above REGIME_HIGH_VOL_PERCENTILE.',
+    },
+    (error) => decimal(error, z.gte(0, { error }), z.lte(1, { error })),
+  ),
+  REGIME_TREND_ATR: variable(
+    {
+      default: '1',
+      accepts: 'a number greater than 0',
+      meaning:
+        'Relative regimes: trend strength, in ATRs (close vs SMA20 and SMA50, EMA12 vs EMA26), at or above which a market with ADX ≥ REGIME_TREND_ADX_THRESHOLD is a trend.',
+    },
+    (error) => decimal(error, z.gt(0, { error })),
+  ),
+  LEARNER_CONFIDENCE_Z: variable(
+    {
+      default: '2',
+      accepts: 'a number of at least 0',
+      meaning:
+        "Default learner: standard errors by which a strategy's lower bound must clear the anchor's upper bound before it replaces the anchor (the strategy whose trade path prices every other).",
+    },
+    (error) => decimal(error, z.gte(0, { error })),
+  ),
+  LEARNER_MIN_EVIDENCE_TRADES: variable(
+    {
+      default: '20',
+      accepts: 'a number of at least 0',
+      meaning:
+        'Default learner: trades of evidence (own plus pooled prior) a strategy needs before it may replace the anchor.',
+    },
+    (error) => decimal(error, z.gte(0, { error })),
+  ),
+  LEARNER_POOL_PRIOR_TRADES: variable(
+    {
+      default: '20',
+      accepts: 'a number of at least 0',
+      meaning:
+        "Default learner: most trades the other symbols' mean R for a regime counts as in a symbol's value, so a new symbol starts from it and its own trades take over.",
+    },
+    (error) => decimal(error, z.gte(0, { error })),
+  ),
+  LEARNER_PATH_FEEDBACK: variable(
+    {
+      default: 'true',
+      accepts: 'one of true, false, 1, 0',
+      meaning:
+        'Bots send `path` with TradeClosed, so one trade teaches every strategy and the default learner never explores. Set false when they do not: it then explores with META_STRATEGY_EPSILON.',
+    },
+    (error) => z.stringbool({ truthy: ['true', '1'], falsy: ['false', '0'], error }),
+  ),
+  LEARNER_EXPLORE_RISKY_REGIMES: variable(
+    {
+      default: 'false',
+      accepts: 'one of true, false, 1, 0',
+      meaning:
+        'Let the default learner explore in HIGH_VOLATILITY and ILLIQUID too (it never does by default).',
+    },
+    (error) => z.stringbool({ truthy: ['true', '1'], falsy: ['false', '0'], error }),
+  ),
 } satisfies Record<string, Variable>;
 
 /**
@@ -259,6 +382,17 @@ const environmentSchema = z
     DECISION_TTL_DAYS: VARIABLES.DECISION_TTL_DAYS.schema,
     TRADE_HORIZON_BARS: VARIABLES.TRADE_HORIZON_BARS.schema,
     MAX_CANDLES: VARIABLES.MAX_CANDLES.schema,
+    LEARNER: VARIABLES.LEARNER.schema,
+    REGIME_MODE: VARIABLES.REGIME_MODE.schema,
+    REGIME_VOL_LOOKBACK_BARS: VARIABLES.REGIME_VOL_LOOKBACK_BARS.schema,
+    REGIME_HIGH_VOL_PERCENTILE: VARIABLES.REGIME_HIGH_VOL_PERCENTILE.schema,
+    REGIME_EXTREME_VOL_PERCENTILE: VARIABLES.REGIME_EXTREME_VOL_PERCENTILE.schema,
+    REGIME_TREND_ATR: VARIABLES.REGIME_TREND_ATR.schema,
+    LEARNER_CONFIDENCE_Z: VARIABLES.LEARNER_CONFIDENCE_Z.schema,
+    LEARNER_MIN_EVIDENCE_TRADES: VARIABLES.LEARNER_MIN_EVIDENCE_TRADES.schema,
+    LEARNER_POOL_PRIOR_TRADES: VARIABLES.LEARNER_POOL_PRIOR_TRADES.schema,
+    LEARNER_PATH_FEEDBACK: VARIABLES.LEARNER_PATH_FEEDBACK.schema,
+    LEARNER_EXPLORE_RISKY_REGIMES: VARIABLES.LEARNER_EXPLORE_RISKY_REGIMES.schema,
   } satisfies Record<VariableName, unknown>)
   .check(
     z.superRefine(
@@ -279,6 +413,25 @@ const environmentSchema = z
             (issue) =>
               issue.path?.[0] === 'REGIME_HIGH_VOL_ATR_PCT' ||
               issue.path?.[0] === 'REGIME_EXTREME_VOL_ATR_PCT',
+          ),
+      },
+    ),
+    z.superRefine(
+      (vars, ctx) => {
+        if (vars.REGIME_HIGH_VOL_PERCENTILE >= vars.REGIME_EXTREME_VOL_PERCENTILE) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['REGIME_HIGH_VOL_PERCENTILE'],
+            message: `must be less than REGIME_EXTREME_VOL_PERCENTILE, which is ${vars.REGIME_EXTREME_VOL_PERCENTILE}`,
+          });
+        }
+      },
+      {
+        when: (payload) =>
+          !(payload.issues ?? []).some(
+            (issue) =>
+              issue.path?.[0] === 'REGIME_HIGH_VOL_PERCENTILE' ||
+              issue.path?.[0] === 'REGIME_EXTREME_VOL_PERCENTILE',
           ),
       },
     ),
@@ -331,6 +484,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       illiquidVolume24hUsd: vars.REGIME_ILLIQUID_VOLUME_USD,
       illiquidDepthUsd: vars.REGIME_ILLIQUID_DEPTH_USD,
       illiquidSpreadBps: vars.REGIME_ILLIQUID_SPREAD_BPS,
+    },
+    policy: {
+      name: vars.LEARNER,
+      regimeMode: vars.REGIME_MODE,
+      confidenceZ: vars.LEARNER_CONFIDENCE_Z,
+      minEvidenceTrades: vars.LEARNER_MIN_EVIDENCE_TRADES,
+      poolPriorTrades: vars.LEARNER_POOL_PRIOR_TRADES,
+      pathFeedback: vars.LEARNER_PATH_FEEDBACK,
+      exploreRiskyRegimes: vars.LEARNER_EXPLORE_RISKY_REGIMES,
+    },
+    relativeRegime: {
+      volatilityLookbackBars: vars.REGIME_VOL_LOOKBACK_BARS,
+      highVolPercentile: vars.REGIME_HIGH_VOL_PERCENTILE,
+      extremeVolPercentile: vars.REGIME_EXTREME_VOL_PERCENTILE,
+      trendAtr: vars.REGIME_TREND_ATR,
     },
     ...(vars.TABLE_NAME === undefined ? {} : { tableName: vars.TABLE_NAME }),
     eventSource: vars.EVENT_SOURCE,

@@ -1,5 +1,7 @@
 import type { Learner } from './learners/learner';
+import { candidatesFor } from './profiles';
 import type { RegimeDetector } from './regimes/regime-detector';
+import type { Liquidity, RegimeName, StrategyId } from './types';
 
 /**
  * Everything that decides how a selector behaves: which regime detector it uses, which learner
@@ -19,4 +21,21 @@ export interface Policy {
   readonly fullInformation: boolean;
   /** Also keep, and read, the regime's cells pooled across all symbols. */
   readonly pooling: boolean;
+  /**
+   * The strategies the learner may choose from, in profile order, never empty. Absent: the
+   * original's per-regime lists with the liquidity filter (`candidatesFor`). Read it through
+   * {@link policyCandidates}.
+   */
+  readonly candidates?: (regime: RegimeName, liquidity?: Liquidity) => StrategyId[];
+}
+
+/** The strategies `policy`'s learner chooses from in `regime`, given the bot's liquidity report. */
+export function policyCandidates(
+  policy: Pick<Policy, 'candidates'>,
+  regime: RegimeName,
+  liquidity?: Liquidity,
+): StrategyId[] {
+  return policy.candidates === undefined
+    ? candidatesFor(regime, liquidity)
+    : policy.candidates(regime, liquidity);
 }

@@ -20,6 +20,21 @@ const DEFAULT_CONFIG: Config = {
     illiquidDepthUsd: 50_000,
     illiquidSpreadBps: 10,
   },
+  policy: {
+    name: 'default',
+    regimeMode: 'relative',
+    confidenceZ: 2,
+    minEvidenceTrades: 20,
+    poolPriorTrades: 20,
+    pathFeedback: true,
+    exploreRiskyRegimes: false,
+  },
+  relativeRegime: {
+    volatilityLookbackBars: 100,
+    highVolPercentile: 0.5,
+    extremeVolPercentile: 0.95,
+    trendAtr: 1,
+  },
   eventSource: 'trading.bot',
   decisionTtlDays: 30,
   horizonBars: 48,
@@ -63,6 +78,17 @@ describe('loadConfig', () => {
       DECISION_TTL_DAYS: '7',
       TRADE_HORIZON_BARS: '96',
       MAX_CANDLES: '500',
+      LEARNER: 'seed',
+      REGIME_MODE: 'classic',
+      REGIME_VOL_LOOKBACK_BARS: '250',
+      REGIME_HIGH_VOL_PERCENTILE: '0.6',
+      REGIME_EXTREME_VOL_PERCENTILE: '0.9',
+      REGIME_TREND_ATR: '1.5',
+      LEARNER_CONFIDENCE_Z: '1.5',
+      LEARNER_MIN_EVIDENCE_TRADES: '30',
+      LEARNER_POOL_PRIOR_TRADES: '0',
+      LEARNER_PATH_FEEDBACK: 'false',
+      LEARNER_EXPLORE_RISKY_REGIMES: '1',
     });
     expect(config).toEqual({
       enabled: false,
@@ -74,6 +100,21 @@ describe('loadConfig', () => {
         illiquidVolume24hUsd: 0,
         illiquidDepthUsd: 100_000,
         illiquidSpreadBps: 2.5,
+      },
+      policy: {
+        name: 'seed',
+        regimeMode: 'classic',
+        confidenceZ: 1.5,
+        minEvidenceTrades: 30,
+        poolPriorTrades: 0,
+        pathFeedback: false,
+        exploreRiskyRegimes: true,
+      },
+      relativeRegime: {
+        volatilityLookbackBars: 250,
+        highVolPercentile: 0.6,
+        extremeVolPercentile: 0.9,
+        trendAtr: 1.5,
       },
       tableName: 'selector-table',
       eventSource: 'bots.fleet-a',
@@ -130,6 +171,17 @@ describe('loadConfig', () => {
     ['TRADE_HORIZON_BARS', 'forty', 'a positive integer'],
     ['MAX_CANDLES', '1e400', 'a positive integer'],
     ['MAX_CANDLES', '10.5', 'a positive integer'],
+    ['LEARNER', 'bandit', 'one of default, seed'],
+    ['REGIME_MODE', 'absolute', 'one of relative, classic'],
+    ['REGIME_VOL_LOOKBACK_BARS', '0', 'a positive integer'],
+    ['REGIME_HIGH_VOL_PERCENTILE', '50', 'a number between 0 and 1'],
+    ['REGIME_EXTREME_VOL_PERCENTILE', '-0.1', 'a number between 0 and 1'],
+    ['REGIME_TREND_ATR', '0', 'a number greater than 0'],
+    ['LEARNER_CONFIDENCE_Z', '-1', 'a number of at least 0'],
+    ['LEARNER_MIN_EVIDENCE_TRADES', 'many', 'a number of at least 0'],
+    ['LEARNER_POOL_PRIOR_TRADES', '-5', 'a number of at least 0'],
+    ['LEARNER_PATH_FEEDBACK', 'sometimes', 'one of true, false, 1, 0'],
+    ['LEARNER_EXPLORE_RISKY_REGIMES', 'yes', 'one of true, false, 1, 0'],
   ];
 
   it.each(badValues)('rejects %s=%j naming the variable and what it accepts', (variable, raw, accepts) => {
@@ -192,6 +244,18 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('rejects a relative high-volatility rank that is not below the extreme one', () => {
+    const error = configErrorFor({ REGIME_HIGH_VOL_PERCENTILE: '0.95' });
+    expect(error.issues).toEqual([
+      {
+        variable: 'REGIME_HIGH_VOL_PERCENTILE',
+        received: '0.95',
+        message:
+          "REGIME_HIGH_VOL_PERCENTILE must be less than REGIME_EXTREME_VOL_PERCENTILE, which is 0.95 (got '0.95')",
+      },
+    ]);
+  });
+
   it('does not add the cross-field rule when a compared value is itself invalid', () => {
     const error = configErrorFor({ REGIME_EXTREME_VOL_ATR_PCT: 'high' });
     expect(error.issues.map((issue) => issue.variable)).toEqual(['REGIME_EXTREME_VOL_ATR_PCT']);
@@ -220,6 +284,17 @@ describe('ENV_DEFAULTS and CONFIG_VARIABLES', () => {
       DECISION_TTL_DAYS: '30',
       TRADE_HORIZON_BARS: '48',
       MAX_CANDLES: '1000',
+      LEARNER: 'default',
+      REGIME_MODE: 'relative',
+      REGIME_VOL_LOOKBACK_BARS: '100',
+      REGIME_HIGH_VOL_PERCENTILE: '0.5',
+      REGIME_EXTREME_VOL_PERCENTILE: '0.95',
+      REGIME_TREND_ATR: '1',
+      LEARNER_CONFIDENCE_Z: '2',
+      LEARNER_MIN_EVIDENCE_TRADES: '20',
+      LEARNER_POOL_PRIOR_TRADES: '20',
+      LEARNER_PATH_FEEDBACK: 'true',
+      LEARNER_EXPLORE_RISKY_REGIMES: 'false',
     });
   });
 
@@ -242,6 +317,17 @@ describe('ENV_DEFAULTS and CONFIG_VARIABLES', () => {
       'DECISION_TTL_DAYS',
       'TRADE_HORIZON_BARS',
       'MAX_CANDLES',
+      'LEARNER',
+      'REGIME_MODE',
+      'REGIME_VOL_LOOKBACK_BARS',
+      'REGIME_HIGH_VOL_PERCENTILE',
+      'REGIME_EXTREME_VOL_PERCENTILE',
+      'REGIME_TREND_ATR',
+      'LEARNER_CONFIDENCE_Z',
+      'LEARNER_MIN_EVIDENCE_TRADES',
+      'LEARNER_POOL_PRIOR_TRADES',
+      'LEARNER_PATH_FEEDBACK',
+      'LEARNER_EXPLORE_RISKY_REGIMES',
     ]);
     for (const v of CONFIG_VARIABLES) {
       expect(v.meaning.length).toBeGreaterThan(10);
