@@ -84,6 +84,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.log ?? createConsoleLog({ name: 'local' });
   const telemetry = options.telemetry ?? ((name) => createConsoleTelemetry({ name }));
   const pattern = tradeClosedPattern(config.eventSource);
+  // Fails here, not at the first event, if the shared pattern ever uses a filter the local matcher lacks.
+  matchesEventPattern(pattern, {});
 
   let functions: LocalFunctions | undefined;
   let deliveries: Promise<void> = Promise.resolve();
@@ -228,6 +230,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   let stopping: Promise<void> | undefined;
   const storage = dynamo.dataDir === undefined ? 'in memory' : `data in ${dynamo.dataDir}`;
+  const drain = async () => {
+    // An answered PutEvents routes its events on the next turn; deliveries queued meanwhile count too.
+    let pending: Promise<void>;
+    do {
+      await new Promise((resolve) => setImmediate(resolve));
+      pending = deliveries;
+      await pending;
+    } while (pending !== deliveries);
+  };
   return {
     url,
     port,
@@ -235,19 +246,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     config: { ...config, tableName },
     dynamo,
     readyLine: `meta-strategy-selector ready on ${url} (DynamoDB Local on :${dynamo.port}, ${storage})`,
-    drain: async () => {
-      // Deliveries queued while waiting are waited for too.
-      let pending: Promise<void>;
-      do {
-        pending = deliveries;
-        await new Promise((resolve) => setImmediate(resolve));
-        await pending;
-      } while (pending !== deliveries);
-    },
+    drain,
     stop: () => {
       stopping ??= (async () => {
         await closeServer(server);
-        await deliveries;
+        await drain();
         await dynamo.stop();
       })();
       return stopping;
