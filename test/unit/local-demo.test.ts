@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { demoScenarios } from '../../infra/local/demo-scenarios';
 import { toExitPlan } from '../../infra/local/learning-session';
 import { percent, signed, textTable } from '../../infra/local/text-table';
+import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import { buildExitPlan } from '../../lib/exit-plan';
+import { createConfiguredPolicy } from '../../lib/policies';
 import { getProfile } from '../../lib/profiles';
 import { createClassicDetector } from '../../lib/regimes/classic-detector';
+import { createRelativeDetector } from '../../lib/regimes/relative-detector';
 
 describe('demo scenarios', () => {
-  it('are the regimes they are named for, under the default thresholds', () => {
-    const detector = createClassicDetector();
+  it.each([
+    ['the classic rules', createClassicDetector()],
+    ['the relative rules', createRelativeDetector()],
+    ['the policy the functions run by default', createConfiguredPolicy(loadConfig(ENV_DEFAULTS)).detector],
+  ])('are the regimes they are named for under %s', (_name, detector) => {
     for (const scenario of demoScenarios()) {
       expect(detector.detect({ candles: scenario.candles }).name, scenario.title).toBe(scenario.intended);
     }
