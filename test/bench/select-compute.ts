@@ -1,0 +1,125 @@
+import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
+import { latestIndicators } from '../../lib/indicators';
+import type { CellsByStrategy } from '../../lib/learners/learner';
+import { createDefaultPolicy, createSeedPolicy } from '../../lib/policies';
+import type { Policy } from '../../lib/policy';
+import { candidatesFor } from '../../lib/profiles';
+import { seededRng } from '../../lib/random';
+import { type Liquidity, STRATEGY_IDS } from '../../lib/types';
+import { syntheticCandles } from '../helpers/synthetic-candles';
+import type { SelectComputeMeasurement } from './results';
+import { rotation, summarize } from './stats';
+
+export interface SelectComputeOptions {
+  candles: number;
+  iterations: number;
+  warmupIterations: number;
+}
+
+const LIQUIDITY: Liquidity = { spreadBps: 2, depthUsd: 250_000, volume24hUsd: 1_200_000_000 };
+const SYMBOL = 'BTCUSDT';
+
+/**
+ * Cells as a store would return them after some learning: every strategy rewarded 30 times by
+ * the policy's own learner, for the symbol and pooled, so that the choice has real values to weigh.
+ */
+function learnedCells(policy: Policy, seed: number): CellsByStrategy {
+  const rng = seededRng(seed);
+  const cells: CellsByStrategy = {};
+  for (const strategy of STRATEGY_IDS) {
+    let stats: CellsByStrategy[typeof strategy];
+    for (let n = 0; n < 30; n++) {
+      stats = policy.learner.update(stats, {
+        realizedR: rng() * 4 - 1.5,
+        at: Date.UTC(2024, 0, 1) + n * 3_600_000,
+        counterfactual: n % 3 === 0,
+      });
+    }
+    cells[strategy] = stats;
+  }
+  return cells;
+}
+
+/**
+ * The select path's compute, in process: regime detection on the candles, the regime's
+ * candidates, the learner's choice. Timed per call (µs) for the default policy and the seed
+ * policy, with `latestIndicators` alone on the same candles (the indicator share), and a baseline
+ * of `JSON.parse` of the same request's JSON body, all interleaved in rotating order in every round.
+ */
+export function measureSelectCompute(options: SelectComputeOptions): SelectComputeMeasurement {
+  const config = loadConfig({ ...ENV_DEFAULTS });
+  const policies = [createDefaultPolicy(config), createSeedPolicy(config)];
+  const candles = syntheticCandles(seededRng(250), {
+    bars: options.candles,
+    startPrice: 68_000,
+    driftPerBar: 0.002,
+    closeNoise: 0.01,
+    wickSize: 0.006,
+  });
+  const lastClose = candles.at(-1)?.c ?? 0;
+  const requestJson = JSON.stringify({
+    symbol: SYMBOL,
+    side: 'LONG',
+    timeframe: '15m',
+    candles,
+    entryPrice: lastClose,
+    liquidity: LIQUIDITY,
+  });
+  const contexts = policies.map((policy, index) => ({
+    policy,
+    cells: learnedCells(policy, 100 + index),
+    pooled: learnedCells(policy, 200 + index),
+    rng: seededRng(300 + index),
+  }));
+
+  // Results are folded into a sink so that no call can be optimised away.
+  let sink = 0;
+  const tasks: (() => void)[] = [];
+  for (const context of contexts) {
+    tasks.push(() => {
+      const regime = context.policy.detector.detect({ candles, liquidity: LIQUIDITY });
+      const candidates = candidatesFor(regime.name, LIQUIDITY);
+      const choice = context.policy.learner.choose({
+        regime: regime.name,
+        candidates,
+        cells: context.cells,
+        pooled: context.pooled,
+        rng: context.rng,
+      });
+      sink += choice.propensity;
+    });
+    tasks.push(() => {
+      sink += latestIndicators(candles)?.atr ?? 0;
+    });
+  }
+  tasks.push(() => {
+    sink += (JSON.parse(requestJson) as { candles: unknown[] }).candles.length;
+  });
+
+  const samples: number[][] = tasks.map(() => []);
+  const total = options.warmupIterations + options.iterations;
+  for (let round = 0; round < total; round++) {
+    for (const index of rotation(tasks.length, round)) {
+      const task = tasks[index];
+      if (task === undefined) continue;
+      const started = process.hrtime.bigint();
+      task();
+      const elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
+      if (round >= options.warmupIterations) samples[index]?.push(elapsedUs);
+    }
+  }
+  if (!Number.isFinite(sink)) throw new Error('select compute produced a non-finite result');
+
+  const summaryAt = (index: number) => summarize(samples[index] ?? []);
+  return {
+    candles: options.candles,
+    iterations: options.iterations,
+    policies: contexts.map((context, index) => ({
+      policy: context.policy.name,
+      whole: summaryAt(2 * index),
+      indicators: summaryAt(2 * index + 1),
+    })),
+    baselineName: `JSON.parse of the same request body (${options.candles} candles, ${(requestJson.length / 1024).toFixed(1)} KB)`,
+    baseline: summaryAt(tasks.length - 1),
+  };
+}
