@@ -320,7 +320,7 @@ async function showLearned(client: SelectorClient, symbol: string): Promise<Lear
     ),
   );
   out(
-    "value: the learner's EMA of R; real: rewards of trades taken with that plan; counterfactual: rewards simulated on the same price paths.",
+    'value: the EMA of R (α = META_STRATEGY_ALPHA); real: trades taken with that plan; counterfactual: rewards the plan would have earned on the same price paths.',
   );
   return learned;
 }
@@ -335,20 +335,27 @@ function showSummary(result: SessionResult, learned: LearnedCells, seconds: numb
   const byRegime = new Map<RegimeName, number>();
   for (const trade of result.trades) byRegime.set(trade.regime, (byRegime.get(trade.regime) ?? 0) + 1);
   out(`regimes seen: ${[...byRegime].map(([regime, count]) => `${regime} ${count}`).join(', ') || '-'}`);
-  out('best strategy per regime (highest learned value):');
+  out('per regime: the plan the selector chose most, and the plan with the highest value so far');
   for (const regime of REGIMES) {
     const cells = learned[regime];
     if (cells === undefined) continue;
-    const ranked = STRATEGY_IDS.flatMap((strategy) => {
+    const withCells = STRATEGY_IDS.flatMap((strategy) => {
       const cell = cells[strategy];
-      return cell !== undefined && cell.count >= MIN_REWARDS_FOR_BEST ? [{ strategy, cell }] : [];
-    }).sort((a, b) => b.cell.value - a.cell.value);
-    const best = ranked[0];
-    out(
+      return cell === undefined ? [] : [{ strategy, cell }];
+    });
+    const chosen = [...withCells].sort((a, b) => b.cell.realCount - a.cell.realCount)[0];
+    const best = withCells
+      .filter(({ cell }) => cell.count >= MIN_REWARDS_FOR_BEST)
+      .sort((a, b) => b.cell.value - a.cell.value)[0];
+    const chosenText =
+      chosen === undefined || chosen.cell.realCount === 0
+        ? 'no trade taken'
+        : `chose ${chosen.strategy} (${chosen.cell.realCount} trades)`;
+    const bestText =
       best === undefined
-        ? `  ${regime.padEnd(16)} too few rewards (fewer than ${MIN_REWARDS_FOR_BEST} in every cell)`
-        : `  ${regime.padEnd(16)} ${best.strategy} (value ${signed(best.cell.value)}, ${best.cell.count} rewards)`,
-    );
+        ? `too few rewards (fewer than ${MIN_REWARDS_FOR_BEST} in every cell)`
+        : `highest value ${best.strategy} (${signed(best.cell.value)} over ${best.cell.count} rewards)`;
+    out(`  ${regime.padEnd(16)} ${chosenText}; ${bestText}`);
   }
   out(`finished in ${seconds.toFixed(1)} s`);
 }
