@@ -2,8 +2,7 @@ import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import { latestIndicators } from '../../lib/indicators';
 import type { CellsByStrategy } from '../../lib/learners/learner';
 import { createDefaultPolicy, createSeedPolicy } from '../../lib/policies';
-import type { Policy } from '../../lib/policy';
-import { candidatesFor } from '../../lib/profiles';
+import { type Policy, policyCandidates } from '../../lib/policy';
 import { seededRng } from '../../lib/random';
 import { type Liquidity, STRATEGY_IDS } from '../../lib/types';
 import { syntheticCandles } from '../helpers/synthetic-candles';
@@ -41,8 +40,8 @@ function learnedCells(policy: Policy, seed: number): CellsByStrategy {
 }
 
 /**
- * The select path's compute, in process: regime detection on the candles, the regime's
- * candidates, the learner's choice. Timed per call (µs) for the default policy and the seed
+ * The select path's compute, in process: regime detection on the candles, the policy's
+ * candidates for the regime, the learner's choice. Timed per call (µs) for the default policy and the seed
  * policy, with `latestIndicators` alone on the same candles (the indicator share), and a baseline
  * of `JSON.parse` of the same request's JSON body, all interleaved in rotating order in every round.
  */
@@ -78,7 +77,7 @@ export function measureSelectCompute(options: SelectComputeOptions): SelectCompu
   for (const context of contexts) {
     tasks.push(() => {
       const regime = context.policy.detector.detect({ candles, liquidity: LIQUIDITY });
-      const candidates = candidatesFor(regime.name, LIQUIDITY);
+      const candidates = policyCandidates(context.policy, regime.name, LIQUIDITY);
       const choice = context.policy.learner.choose({
         regime: regime.name,
         candidates,
