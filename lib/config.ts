@@ -292,10 +292,10 @@ const VARIABLES = {
   ),
   REGIME_TREND_ATR: variable(
     {
-      default: '1',
+      default: '1.5',
       accepts: 'a number greater than 0',
       meaning:
-        'Relative regimes: trend strength, in ATRs (close vs SMA20 and SMA50, EMA12 vs EMA26), at or above which a market with ADX ≥ REGIME_TREND_ADX_THRESHOLD is a trend.',
+        'Relative regimes: trend strength in ATRs (mean of close − SMA20, close − SMA50 and EMA12 − EMA26, over the ATR) at or above which the market is a trend.',
     },
     (error) => decimal(error, z.gt(0, { error })),
   ),

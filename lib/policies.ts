@@ -99,11 +99,10 @@ function defaultPolicyDetector(config: DefaultPolicyConfig): SeriesRegimeDetecto
   if (config.policy?.regimeMode === 'classic') {
     return createClassicDetector({ ...DEFAULT_CLASSIC_THRESHOLDS, ...config.regime });
   }
-  const { trendAdx, illiquidVolume24hUsd, illiquidDepthUsd, illiquidSpreadBps } = config.regime;
+  const { illiquidVolume24hUsd, illiquidDepthUsd, illiquidSpreadBps } = config.regime;
   return createRelativeDetector({
     ...DEFAULT_RELATIVE_THRESHOLDS,
     ...config.relativeRegime,
-    trendAdx,
     illiquidVolume24hUsd,
     illiquidDepthUsd,
     illiquidSpreadBps,

@@ -20,8 +20,6 @@ export interface RelativeRegimeThresholds {
   extremeVolPercentile: number;
   /** Volatility rank at or above which a range is RANGE_HIGH_VOL rather than RANGE_LOW_VOL. */
   highVolPercentile: number;
-  /** ADX at or above which a directional market can be a trend (ADX is already scale free). */
-  trendAdx: number;
   /** |trend strength in ATRs| at or above which a market is directional. */
   trendAtr: number;
   /** Fewer candles than this give UNKNOWN (50 gives SMA(50), which trend strength needs). */
@@ -36,8 +34,7 @@ export const DEFAULT_RELATIVE_THRESHOLDS: Readonly<RelativeRegimeThresholds> = O
   volatilityLookbackBars: 100,
   extremeVolPercentile: 0.95,
   highVolPercentile: 0.5,
-  trendAdx: DEFAULT_CLASSIC_THRESHOLDS.trendAdx,
-  trendAtr: 1,
+  trendAtr: 1.5,
   minCandles: 50,
   illiquidVolume24hUsd: DEFAULT_CLASSIC_THRESHOLDS.illiquidVolume24hUsd,
   illiquidDepthUsd: DEFAULT_CLASSIC_THRESHOLDS.illiquidDepthUsd,
@@ -74,9 +71,13 @@ export function percentileRank(window: readonly number[], current: number): numb
 /**
  * The relative rules, checked in order: too short → UNKNOWN; ILLIQUID (the classic two-of-three
  * rule); HIGH_VOLATILITY when the volatility rank reaches `extremeVolPercentile`; TREND_UP/DOWN
- * when ADX ≥ `trendAdx` and |trend in ATRs| ≥ `trendAtr`; otherwise a range, RANGE_HIGH_VOL when
- * the volatility rank reaches `highVolPercentile`, else RANGE_LOW_VOL. UNKNOWN while ADX or the
- * trend has no value yet. `features` must carry `atrPctPercentile` and `trendAtr`.
+ * when |trend in ATRs| ≥ `trendAtr`; otherwise a range, RANGE_HIGH_VOL when the volatility rank
+ * reaches `highVolPercentile`, else RANGE_LOW_VOL. UNKNOWN while the trend or the rank has no value
+ * yet. `features` must carry `atrPctPercentile` and `trendAtr`.
+ *
+ * ADX is left out on purpose: it is scale free in exact arithmetic, but on tick-rounded prices an
+ * up move and a down move are often exactly equal, and after scaling the prices one of them wins
+ * by a rounding error, so ADX moves by a point and a regime would flip.
  */
 export function classifyRelative(
   features: RegimeFeatures,
@@ -91,17 +92,17 @@ export function classifyRelative(
   });
   if (candleCount < thresholds.minCandles) return result('UNKNOWN', UNKNOWN_CONFIDENCE);
   if (isIlliquid(features, liquidity, thresholds)) return result('ILLIQUID', ILLIQUID_CONFIDENCE);
-  const { adx, atrPctPercentile: volRank, trendAtr } = features;
-  if (adx == null || volRank == null || trendAtr == null) return result('UNKNOWN', UNKNOWN_CONFIDENCE);
+  const { atrPctPercentile: volRank, trendAtr } = features;
+  if (volRank == null || trendAtr == null) return result('UNKNOWN', UNKNOWN_CONFIDENCE);
   if (volRank >= thresholds.extremeVolPercentile)
     return result('HIGH_VOLATILITY', HIGH_VOLATILITY_CONFIDENCE);
-  const strength = Math.abs(trendAtr);
-  if (adx >= thresholds.trendAdx && strength >= thresholds.trendAtr && trendAtr !== 0) {
-    // Same shape as the classic confidence, with the ATR distance scaled to the classic range.
-    const confidence = Math.min(0.95, 0.6 + (adx / 100) * 0.2 + Math.min(1, strength / 3) * 0.15);
+  const strength = Math.abs(trendAtr) / thresholds.trendAtr;
+  if (strength >= 1) {
+    // 0.6 at the threshold, growing to 0.95 at three times it.
+    const confidence = 0.6 + 0.35 * Math.min(1, (strength - 1) / 2);
     return result(trendAtr > 0 ? 'TREND_UP' : 'TREND_DOWN', confidence);
   }
-  const confidence = Math.min(0.9, 0.65 + (1 - Math.min(1, strength / thresholds.trendAtr)) * 0.25);
+  const confidence = 0.65 + 0.25 * (1 - strength);
   return result(volRank >= thresholds.highVolPercentile ? 'RANGE_HIGH_VOL' : 'RANGE_LOW_VOL', confidence);
 }
 
