@@ -32,7 +32,7 @@ const USAGE = `Usage: npm run bench [-- --out FILE] [--only SECTIONS] [--quick]
 const FULL = {
   compute: { candles: 250, iterations: 10_000, warmupIterations: 2_000 },
   latency: { iterations: 200, warmupIterations: 20 },
-  cold: { runs: 15, warmupRuns: 1 },
+  cold: { runs: 20, warmupRuns: 1 },
   contention: { rewards: 64, rounds: 3, limitedInFlight: 4 },
   stack: { clients: 8, durationMs: 10_000, baselineDurationMs: 3_000, warmupMs: 1_000 },
 };

@@ -52,6 +52,20 @@ export function ratio(value: number, baseline: number): number {
   return baseline > 0 && Number.isFinite(baseline) ? value / baseline : Number.NaN;
 }
 
+/**
+ * The median of the ratios of paired samples, `values[i] / baselines[i]`: each value set against
+ * the baseline measured next to it, so that a slow spell of the machine that hits both cancels.
+ * @throws RangeError when the two samples differ in length or are empty.
+ */
+export function pairedMedianRatio(values: readonly number[], baselines: readonly number[]): number {
+  if (values.length !== baselines.length || values.length === 0) {
+    throw new RangeError(
+      `paired samples must have one equal, non-zero length (${values.length}, ${baselines.length})`,
+    );
+  }
+  return median(values.map((value, index) => ratio(value, baselines[index] ?? Number.NaN)));
+}
+
 /** `value` rounded to `digits` decimals (for the report; the measurements keep full precision). */
 export function round(value: number, digits = 2): number {
   const scale = 10 ** digits;

@@ -9,7 +9,7 @@ import {
   tableRows,
   toBenchResults,
 } from '../bench/results';
-import { median, percentile, rotation, type Summary, summarize } from '../bench/stats';
+import { median, pairedMedianRatio, percentile, rotation, type Summary, summarize } from '../bench/stats';
 
 const summary = (p50: number, p99: number): Summary => ({
   count: 100,
@@ -117,6 +117,13 @@ describe('bench statistics', () => {
     expect(median([4, 1, 3, 2])).toBe(2);
   });
 
+  it('sets each value against the baseline of its own round, so one slow round does not decide', () => {
+    // Round 2 was slow for both; round 3 only for the baseline. Medians alone would give 13/30.
+    expect(pairedMedianRatio([12, 36, 13], [10, 30, 30])).toBeCloseTo(1.2, 12);
+    expect(median([12, 36, 13]) / median([10, 30, 30])).toBeCloseTo(13 / 30, 12);
+    expect(() => pairedMedianRatio([1, 2], [1])).toThrow(RangeError);
+  });
+
   it('rotates the order of interleaved alternatives so that each runs first in turn', () => {
     expect(rotation(3, 0)).toEqual([0, 1, 2]);
     expect(rotation(3, 1)).toEqual([1, 2, 0]);
@@ -147,7 +154,7 @@ describe('bench results', () => {
     });
     expect(results.handlerLatencyRatio).toMatchObject({ select: 1.2, reward: 1.5 });
     expect(results.ddbCallsPerOp).toMatchObject({ select: 2, reward: 3 });
-    expect(results.coldInitRatio).toMatchObject({ select: 1.161, reward: 1.371, stats: 1.129 });
+    expect(results.coldInitRatio).toMatchObject({ select: 1.156, reward: 1.328, stats: 1.129 });
     expect(results.bundleKb).toEqual({ bare: 300, select: 420, reward: 430, stats: 410 });
     expect(results.contention).toMatchObject({ applied: 191, retries: 1200, wallRatio: 3, expected: 192 });
     expect(results.localStack).toMatchObject({ rps: 150, p99Ms: 120 });
