@@ -3,8 +3,8 @@ import { ValidationError } from './contract/validation-error';
 import { type Decision, decisionExpiresAt, type ShadowChoice } from './decision';
 import { buildExitPlan, type ExitPlan, InvalidPlanInputError } from './exit-plan';
 import type { ArmValue, Choice } from './learners/learner';
-import type { Policy } from './policy';
-import { candidatesFor, getProfile } from './profiles';
+import { type Policy, policyCandidates } from './policy';
+import { getProfile } from './profiles';
 import type { RegimeResult } from './regimes/regime-detector';
 import type { SelectionStore } from './store/selector-store';
 import type { Clock, Rng, Side, StrategyId } from './types';
@@ -37,8 +37,8 @@ export interface SelectSettings {
   decisionTtlDays: number;
 }
 
-/** What of a policy select reads: its regimes, its learner, and whether it learns from pooled cells. */
-export type SelectPolicy = Pick<Policy, 'detector' | 'learner' | 'pooling'>;
+/** What of a policy select reads: its regimes, its candidates, its learner, and whether it pools. */
+export type SelectPolicy = Pick<Policy, 'detector' | 'learner' | 'pooling' | 'candidates'>;
 
 export interface SelectStrategyDeps {
   store: SelectionStore;
@@ -53,10 +53,10 @@ export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
 
 /**
  * The select use case: regime → candidates → learner → exit plan → recorded decision. The
- * policy's detector names the regime and its learner chooses from the (symbol, regime) cells, and
- * also from the regime's cells pooled across symbols when the policy pools (read in the same
- * request). The
- * decision is written before it is answered, so every answer can be rewarded. With the learner
+ * policy's detector names the regime, its candidates are the strategies it may answer, and its
+ * learner chooses from the (symbol, regime) cells, and also from the regime's cells pooled across
+ * symbols when the policy pools (read in the same request). The decision is written before it is
+ * answered, so every answer can be rewarded. With the learner
  * disabled the default strategy is answered with propensity 1, and the learner's own choice is
  * still computed and recorded as `shadowChoice` (shadow mode), so learning continues.
  *
@@ -77,7 +77,7 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
         },
       ]);
     }
-    const candidates = candidatesFor(regime.name, request.liquidity);
+    const candidates = policyCandidates(deps.policy, regime.name, request.liquidity);
     const { cells, pooled } = await store.readSelectionCells(request.symbol, regime.name, candidates, {
       pooled: pooling,
     });

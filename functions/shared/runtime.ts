@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RewardRetryPolicy } from '../../lib/apply-reward';
 import { type Config, ConfigError } from '../../lib/config';
-import { createDefaultPolicy } from '../../lib/policies';
+import { createConfiguredPolicy } from '../../lib/policies';
 import type { Policy } from '../../lib/policy';
 import { seededRng, systemRng } from '../../lib/random';
 import { DynamoSelectorStore } from '../../lib/store/dynamo-selector-store';
@@ -74,9 +74,9 @@ export function buildSelectorRuntime(config: Config, overrides: RuntimeOverrides
   };
 }
 
-/** The policy the configuration selects: the one Lambda runs unless a host overrides it. */
+/** The policy the configuration names (`LEARNER`): the one Lambda runs unless a host overrides it. */
 export function configuredPolicy(config: Config): Policy {
-  return createDefaultPolicy(config);
+  return createConfiguredPolicy(config);
 }
 
 /**

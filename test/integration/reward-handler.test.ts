@@ -56,7 +56,8 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
       eventId: event.id,
       cellVersion: 1,
       appliedAt: NOW_MS,
-      cellsUpdated: 1,
+      // The traded cell, and its pooled cell when the policy pools.
+      cellsUpdated: h.policy.pooling ? 2 : 1,
       pathUsed: false,
     });
     const cell = await cellOf(decision.symbol);

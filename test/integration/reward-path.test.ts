@@ -344,6 +344,9 @@ describe('pooling across symbols on DynamoDB Local', () => {
       expect(input?.pooled?.[strategy]?.count).toBe(1);
     }
     expect(Object.keys(input?.pooled ?? {}).sort()).toEqual(Object.keys(onB.candidates).sort());
+    // The default learner starts the new symbol from the pool: A's outcomes, with no trade on B.
+    expect(Object.values(onA.candidates).every((arm) => arm.value === 0)).toBe(true);
+    expect(Object.values(onB.candidates).some((arm) => arm.value !== 0 && arm.count === 0)).toBe(true);
     // What the learner made of them is recorded on the decision as it was answered.
     const decision = await h.store.getDecision(onB.decisionId, { consistent: true });
     expect(decision?.values).toEqual(

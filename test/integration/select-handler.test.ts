@@ -2,7 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildExitPlan } from '../../lib/exit-plan';
 import { METRIC } from '../../lib/observability';
-import { candidatesFor, getProfile } from '../../lib/profiles';
+import { policyCandidates } from '../../lib/policy';
+import { getProfile } from '../../lib/profiles';
 import type { SelectResponse } from '../../lib/select-strategy';
 import type { SelectorStore } from '../../lib/store/selector-store';
 import { STRATEGY_IDS } from '../../lib/types';
@@ -72,7 +73,7 @@ describe('select handler (POST /v1/select) on DynamoDB Local', () => {
     expect(typeof response.policy).toBe('string');
 
     const liquidity = body.liquidity as { spreadBps: number; depthUsd: number; volume24hUsd: number };
-    const candidates = candidatesFor(response.regime.name, liquidity);
+    const candidates = policyCandidates(h.policy, response.regime.name, liquidity);
     expect(Object.keys(response.candidates)).toEqual(candidates);
     for (const arm of Object.values(response.candidates)) expect(arm).toEqual({ value: 0, count: 0 });
     expect(candidates).toContain(response.strategy);
@@ -208,7 +209,7 @@ describe('select handler in shadow mode (META_STRATEGY_ENABLED=false)', () => {
     const decision = await h.store.getDecision(response.decisionId, { consistent: true });
     expect(decision?.status).toBe('OPEN');
     expect(decision?.strategy).toBe('moderate');
-    expect(decision?.shadowChoice?.policy).toMatch(/^seed:egreedy/);
+    expect(decision?.shadowChoice?.policy).toBe(h.policy.learner.policy);
     expect(STRATEGY_IDS).toContain(decision?.shadowChoice?.strategy);
   });
 });
