@@ -42,25 +42,33 @@ function initScript(bundle: string): string {
     `const module = await import(${JSON.stringify(pathToFileURL(bundle).href)});`,
     'const after = performance.now();',
     "if (typeof module.handler !== 'function') throw new Error('the bundle exports no handler');",
-    'process.stdout.write(JSON.stringify({ sinceStartMs: after, importMs: after - before }));',
+    'const cpu = process.cpuUsage();',
+    'process.stdout.write(JSON.stringify({ sinceStartMs: after, importMs: after - before, cpuMs: (cpu.user + cpu.system) / 1000 }));',
   ].join('\n');
 }
 
+interface InitTiming {
+  sinceStartMs: number;
+  importMs: number;
+  cpuMs: number;
+}
+
 /** One fresh Node process loading `bundle` as Lambda's runtime would (with the stack's source maps flag). */
-function measureInit(bundle: string): { sinceStartMs: number; importMs: number } {
+function measureInit(bundle: string): InitTiming {
   const output = execFileSync(
     process.execPath,
     ['--enable-source-maps', '--input-type=module', '-e', initScript(bundle)],
     { env: CHILD_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  return JSON.parse(output) as { sinceStartMs: number; importMs: number };
+  return JSON.parse(output) as InitTiming;
 }
 
 /**
  * Bundles the three functions as the stack does (the construct's own `SELECTOR_BUNDLING`, see
  * cdk-esbuild.ts), and a bare handler that only creates the DynamoDB document client with the
  * same options; then loads each bundle in a fresh Node process, `runs` times in rotating order,
- * timing process start → handler module loaded.
+ * timing process start → handler module loaded (wall clock), and the CPU time the process had
+ * used by then, which other work on the machine disturbs far less than the wall clock.
  */
 export function measureColdStart(options: ColdStartOptions): ColdStartMeasurement {
   const outRoot = mkdtempSync(join(tmpdir(), 'selector-bench-bundles-'));
@@ -75,6 +83,7 @@ export function measureColdStart(options: ColdStartOptions): ColdStartMeasuremen
 
     const sinceStartMs: Record<BundleName, number[]> = { bare: [], select: [], reward: [], stats: [] };
     const importMs: Record<BundleName, number[]> = { bare: [], select: [], reward: [], stats: [] };
+    const cpuMs: Record<BundleName, number[]> = { bare: [], select: [], reward: [], stats: [] };
     for (let run = 0; run < options.warmupRuns + options.runs; run++) {
       for (const index of rotation(names.length, run)) {
         const name = names[index];
@@ -83,6 +92,7 @@ export function measureColdStart(options: ColdStartOptions): ColdStartMeasuremen
         if (run < options.warmupRuns) continue;
         sinceStartMs[name].push(timing.sinceStartMs);
         importMs[name].push(timing.importMs);
+        cpuMs[name].push(timing.cpuMs);
       }
     }
     return {
@@ -95,6 +105,7 @@ export function measureColdStart(options: ColdStartOptions): ColdStartMeasuremen
       },
       sinceStartMs,
       importMs,
+      cpuMs,
     };
   } finally {
     rmSync(outRoot, { recursive: true, force: true });

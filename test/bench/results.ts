@@ -62,6 +62,8 @@ export interface ColdStartMeasurement {
   sinceStartMs: Record<FunctionName | 'bare', number[]>;
   /** The `import()` alone, ms, by function; index i of each is round i. */
   importMs: Record<FunctionName | 'bare', number[]>;
+  /** CPU time (user + system) of the process when the module was loaded, ms; index i is round i. */
+  cpuMs: Record<FunctionName | 'bare', number[]>;
 }
 
 export interface ContentionRound {
@@ -207,6 +209,7 @@ export function toBenchResults(measurements: Measurements, meta: Record<string, 
     const importOnly = (name: FunctionName | 'bare') => median(cold.importMs[name]);
     const initRatio = (name: FunctionName) =>
       round(pairedMedianRatio(cold.sinceStartMs[name], cold.sinceStartMs.bare), 3);
+    const cpuRatio = (name: FunctionName) => round(pairedMedianRatio(cold.cpuMs[name], cold.cpuMs.bare), 3);
     const importRatio = (name: FunctionName) =>
       round(pairedMedianRatio(cold.importMs[name], cold.importMs.bare), 3);
     results.coldInitRatio = {
@@ -231,6 +234,17 @@ export function toBenchResults(measurements: Measurements, meta: Record<string, 
         select: importRatio('select'),
         reward: importRatio('reward'),
         stats: importRatio('stats'),
+      },
+      cpuRatio: {
+        select: cpuRatio('select'),
+        reward: cpuRatio('reward'),
+        stats: cpuRatio('stats'),
+      },
+      cpuMedianMs: {
+        bare: round(median(cold.cpuMs.bare)),
+        select: round(median(cold.cpuMs.select)),
+        reward: round(median(cold.cpuMs.reward)),
+        stats: round(median(cold.cpuMs.stats)),
       },
     };
     results.bundleKb = {
@@ -378,6 +392,14 @@ export function tableRows(measurements: Measurements): TableRow[] {
         value: `${fixed(importOnly, 1)} ms`,
         baseline: `${fixed(bareImport, 1)} ms`,
         ratio: times(pairedMedianRatio(cold.importMs[name], cold.importMs.bare)),
+        target: '-',
+        verdict: '-',
+      });
+      rows.push({
+        figure: `  ${name} CPU time until loaded`,
+        value: `${fixed(median(cold.cpuMs[name]), 1)} ms`,
+        baseline: `${fixed(median(cold.cpuMs.bare), 1)} ms`,
+        ratio: times(pairedMedianRatio(cold.cpuMs[name], cold.cpuMs.bare)),
         target: '-',
         verdict: '-',
       });

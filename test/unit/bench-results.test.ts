@@ -46,6 +46,7 @@ const MEASUREMENTS: Measurements = {
     bundleBytes: { bare: 1024 * 300, select: 1024 * 420, reward: 1024 * 430, stats: 1024 * 410 },
     sinceStartMs: { bare: [60, 62, 64], select: [72, 70, 74], reward: [90, 80, 85], stats: [70, 70, 70] },
     importMs: { bare: [40, 40, 40], select: [50, 50, 50], reward: [60, 60, 60], stats: [50, 50, 50] },
+    cpuMs: { bare: [50, 50, 50], select: [60, 60, 60], reward: [65, 65, 65], stats: [55, 55, 55] },
   },
   contention: {
     rewards: 64,
