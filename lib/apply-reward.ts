@@ -4,7 +4,7 @@ import { realizedRFromExit } from './exit-plan';
 import type { Learner } from './learners/learner';
 import type { Policy } from './policy';
 import type { Bar } from './simulator';
-import type { CellRef, CellWrite, RewardStore, StoredCell } from './store/selector-store';
+import type { CellAfterConflict, CellRef, CellWrite, RewardStore, StoredCell } from './store/selector-store';
 import { type Clock, type Rng, STRATEGY_IDS, type StrategyId } from './types';
 
 /** A TradeClosed event, validated, with the EventBridge id of its delivery. */
@@ -84,9 +84,13 @@ export type ApplyReward = (input: RewardInput) => Promise<RewardOutcome>;
  * The decision is read (consistently); if open, the cells the reward touches are read in one
  * request, the learner folds the rewards in, and one transaction closes the decision (if still
  * OPEN) and writes every cell (each if still at the version read). When another reward moved a
- * cell first, the cells are read again and every update recomputed, after a jittered,
- * exponentially growing wait, up to `retry.maxAttempts` times. So the decision's close and all
- * its cell updates commit together, once, or not at all.
+ * cell first, the failed transaction reports the cells as they are now, and every update is
+ * recomputed from that, after a jittered, growing wait, up to `retry.maxAttempts` times; only
+ * cells the failure says nothing about are read again. Neither is the decision: it changes only
+ * by being closed, which the transaction's condition checks. What a failure reports is a hint,
+ * not a guarantee: every write stays conditional on the version it was computed from, so a stale
+ * hint costs one more attempt, never a wrong fold. So the decision's close and all its cell
+ * updates commit together, once, or not at all, each folded on the cell's state just before it.
  *
  * Which cells: the traded strategy's (symbol, regime) cell gets the trade's R. A full-information
  * policy, given a non-empty `path`, also credits every other profile of that cell with the R it
@@ -117,8 +121,8 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
     );
     const refs = rewardCellRefs(decision, credits, policy.pooling);
     let conflicts = 0;
+    let cells = await deps.store.readCells(refs);
     for (let attempt = 1; ; attempt++) {
-      const cells = await deps.store.readCells(refs);
       const appliedAt = deps.clock();
       const writes = rewardCellWrites(decision, credits, refs, appliedAt, cells, policy.learner);
       const reward: DecisionReward = {
@@ -155,6 +159,7 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
       if (attempt >= retry.maxAttempts)
         throw new RewardConflictError(decision.decisionId, attempt, conflicts);
       await deps.sleep(backoffMs(attempt, retry, deps.rng));
+      cells = await cellsAfterConflict(deps.store, writes, cells, result.cells);
     }
   };
 }
@@ -243,6 +248,33 @@ export function rewardCellWrites(
       explorations: (current?.explorations ?? 0) + (explored ? 1 : 0),
     };
   });
+}
+
+/**
+ * The cells as the next attempt starts from them, given what the failed commit of `writes`
+ * reported: a cell that moved is taken as reported, a cell whose condition held is still as
+ * `known`, and the rest (everything, when the failure reported nothing) is read again in one
+ * request. A cell read again and not found does not exist.
+ */
+async function cellsAfterConflict(
+  store: Pick<RewardStore, 'readCells'>,
+  writes: readonly CellWrite[],
+  known: readonly StoredCell[],
+  after: readonly CellAfterConflict[] | undefined,
+): Promise<StoredCell[]> {
+  const next: StoredCell[] = [];
+  const unknown: CellRef[] = [];
+  for (const [index, write] of writes.entries()) {
+    const report = after?.[index] ?? { state: 'unknown' };
+    if (report.state === 'moved') next.push(report.cell);
+    else if (report.state === 'unknown') unknown.push(write.ref);
+    else {
+      const cell = known.find((candidate) => sameCell(candidate.ref, write.ref));
+      if (cell !== undefined) next.push(cell);
+    }
+  }
+  if (unknown.length > 0) next.push(...(await store.readCells(unknown)));
+  return next;
 }
 
 /**

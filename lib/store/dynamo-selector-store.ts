@@ -12,6 +12,7 @@ import type { CellStats, CellsByStrategy } from '../learners/learner';
 import type { RegimeName, StrategyId } from '../types';
 import { decodeItem } from './attribute-value';
 import {
+  type CellAfterConflict,
   type CellRef,
   type CellWrite,
   DecisionExistsError,
@@ -42,7 +43,9 @@ export interface DynamoSelectorStoreOptions {
  * (still OPEN) and moves its cells (still at the version read) in one transaction.
  *
  * Requests per operation on the happy path: select = BatchGetItem + PutItem;
- * reward = GetItem + BatchGetItem + TransactWriteItems.
+ * reward = GetItem + BatchGetItem + TransactWriteItems. A reward that loses a race on its cells
+ * learns their current state from the failed transaction, so its retry is one more
+ * TransactWriteItems, without another read.
  */
 export class DynamoSelectorStore implements SelectorStore {
   private readonly sleep: (ms: number) => Promise<void>;
@@ -130,8 +133,9 @@ export class DynamoSelectorStore implements SelectorStore {
 
   /**
    * One TransactWriteItems: item 0 closes the decision (condition: still OPEN), items 1..n put
-   * each cell's new state (condition: the version read, or absent for a new cell). A failed
-   * decision condition returns the decision as it is now (ALL_OLD), saving a read.
+   * each cell's new state (condition: the version read, or absent for a new cell). Every item
+   * asks for ALL_OLD: a failed decision condition returns the decision as it is now, and a failed
+   * cell condition returns the cell as it is now, so the caller's retry saves a read.
    */
   async commitReward(commit: RewardCommit): Promise<RewardCommitResult> {
     try {
@@ -155,7 +159,7 @@ export class DynamoSelectorStore implements SelectorStore {
       );
       return { outcome: 'committed' };
     } catch (error) {
-      return classifyCommitFailure(error);
+      return classifyCommitFailure(error, commit.cells.length);
     }
   }
 
@@ -165,6 +169,7 @@ export class DynamoSelectorStore implements SelectorStore {
       TableName: this.tableName,
       Item: cellToItem(write),
       ConditionExpression: isNew ? 'attribute_not_exists(pk)' : '#version = :expected',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
       ...(isNew
         ? {}
         : {
@@ -267,10 +272,11 @@ function errorName(error: unknown): string | undefined {
 /**
  * Turns a failed reward transaction into an outcome. The decision's condition is checked first:
  * if it failed, the decision is no longer open and retrying cannot help. A failed cell condition
- * or a transaction conflict means another reward moved first: the caller reads again. Anything
- * else is rethrown.
+ * or a transaction conflict means another reward moved first: the caller retries, starting from
+ * what the cancellation reasons tell about each of the `cellCount` cells. Anything else is
+ * rethrown.
  */
-function classifyCommitFailure(error: unknown): RewardCommitResult {
+function classifyCommitFailure(error: unknown, cellCount: number): RewardCommitResult {
   const name = errorName(error);
   if (name === 'TransactionConflictException') return { outcome: 'conflict', reason: 'transaction' };
   if (name !== 'TransactionCanceledException') throw error;
@@ -285,10 +291,27 @@ function classifyCommitFailure(error: unknown): RewardCommitResult {
     };
   }
   const codes = [decisionReason, ...cellReasons].map((reason) => reason?.Code);
-  if (codes.includes('ConditionalCheckFailed')) return { outcome: 'conflict', reason: 'version' };
-  if (codes.includes('TransactionConflict')) return { outcome: 'conflict', reason: 'transaction' };
+  const cells = Array.from({ length: cellCount }, (_, index) => cellAfterConflict(cellReasons[index]));
+  if (codes.includes('ConditionalCheckFailed')) return { outcome: 'conflict', reason: 'version', cells };
+  if (codes.includes('TransactionConflict')) return { outcome: 'conflict', reason: 'transaction', cells };
   if (codes.some((code) => code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded')) {
-    return { outcome: 'conflict', reason: 'throttled' };
+    return { outcome: 'conflict', reason: 'throttled', cells };
   }
   throw error;
+}
+
+/**
+ * One cell's cancellation reason read as knowledge: a failed condition with the item (ALL_OLD) is
+ * the cell now; `None` means its condition held; anything else (a transaction conflict, a
+ * throttled item, a failed condition without an item because the cell is gone) is unknown.
+ */
+function cellAfterConflict(reason: CancellationReason | undefined): CellAfterConflict {
+  if (reason?.Code === 'None') return { state: 'as-expected' };
+  if (reason?.Code === 'ConditionalCheckFailed' && reason.Item !== undefined) {
+    return {
+      state: 'moved',
+      cell: itemToCell(decodeItem(reason.Item as Record<string, AttributeValue>)),
+    };
+  }
+  return { state: 'unknown' };
 }

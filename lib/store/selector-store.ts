@@ -40,12 +40,32 @@ export interface RewardCommit {
   cells: readonly CellWrite[];
 }
 
+/**
+ * What a failed commit tells about one of its cells, so that the next attempt reads only what it
+ * does not know.
+ */
+export type CellAfterConflict =
+  /** Its condition failed and the failure carried the cell as it is now. */
+  | { state: 'moved'; cell: StoredCell }
+  /** Its condition held: the cell is still at the version the commit expected. */
+  | { state: 'as-expected' }
+  /** Nothing is known (another transaction held it, it was throttled, or it is gone): read it again. */
+  | { state: 'unknown' };
+
 export type RewardCommitResult =
   | { outcome: 'committed' }
   /** The decision was closed (or removed) after it was read; `current` is its state now. */
   | { outcome: 'decision-not-open'; current: Decision | undefined }
-  /** A cell moved on (version) or another transaction held an item (transaction): read again. */
-  | { outcome: 'conflict'; reason: 'version' | 'transaction' | 'throttled' };
+  /**
+   * A cell moved on (version), another transaction held an item (transaction), or DynamoDB
+   * throttled the request. `cells` has one entry per cell of the commit, in its order; without
+   * it nothing is known and every cell must be read again.
+   */
+  | {
+      outcome: 'conflict';
+      reason: 'version' | 'transaction' | 'throttled';
+      cells?: readonly CellAfterConflict[];
+    };
 
 /** What select needs: one read of the regime's cells, one conditional write of the decision. */
 export interface SelectionStore {
@@ -63,7 +83,10 @@ export interface SelectionStore {
   recordDecision(decision: Decision): Promise<void>;
 }
 
-/** What reward needs: a consistent read of the decision and its cells, and one atomic commit. */
+/**
+ * What reward needs: a consistent read of the decision and its cells, and one atomic commit whose
+ * failure reports the cells' current state where it can, so that a retry need not read them again.
+ */
 export interface RewardStore {
   getDecision(decisionId: string, options?: { consistent?: boolean }): Promise<Decision | undefined>;
   /** Strongly consistent, in one request; cells that do not exist are left out. */

@@ -253,3 +253,77 @@ describe('reward use case with a path', () => {
     expect(commits[1]?.reward.cellVersion).toBe(4);
   });
 });
+
+describe('reward retry after a failed commit', () => {
+  const moved = (commit: RewardCommit | undefined, index: number, version: number, ema: number) => {
+    const ref = commit?.cells[index]?.ref;
+    if (ref === undefined) throw new Error(`commit has no cell ${index}`);
+    return {
+      state: 'moved',
+      cell: { ref, stats: { ...emptyCellStats(), count: version, ema }, explorations: 0, version },
+    } as const;
+  };
+
+  /** A store whose first commit fails with the reports `after` builds from it, counting reads. */
+  function failingOnce(after: (commit: RewardCommit) => RewardCommitResult) {
+    const commits: RewardCommit[] = [];
+    const reads: string[][] = [];
+    const store: RewardStore = {
+      getDecision: async () => decision,
+      readCells: async (refs) => {
+        reads.push(refs.map((ref) => `${ref.symbol}/${ref.strategy}`));
+        return [];
+      },
+      commitReward: async (commit) => {
+        commits.push(commit);
+        return commits.length === 1 ? after(commit) : { outcome: 'committed' };
+      },
+    };
+    return { store, commits, reads };
+  }
+
+  it('recomputes from the cells the failed commit reports, without reading them again', async () => {
+    const { store, commits, reads } = failingOnce((commit) => ({
+      outcome: 'conflict',
+      reason: 'version',
+      cells: [moved(commit, 0, 5, 1)],
+    }));
+
+    const result = await applier(store, [])({ ...input, realizedR: 2 });
+
+    expect(result).toMatchObject({ outcome: 'applied', attempts: 2, conflicts: 1 });
+    expect(reads).toHaveLength(1);
+    expect(commits[1]?.cells[0]).toMatchObject({ expectedVersion: 5, stats: { count: 6 } });
+    expect(commits[1]?.cells[0]?.stats.ema).toBeCloseTo(0.8 * 1 + 0.2 * 2, 12);
+    expect(commits[1]?.reward.cellVersion).toBe(6);
+  });
+
+  it('reads again, in one request, only the cells whose state the failure left unknown', async () => {
+    const { store, commits, reads } = failingOnce((commit) => ({
+      outcome: 'conflict',
+      reason: 'transaction',
+      cells: [
+        moved(commit, 0, 3, 1),
+        { state: 'unknown' },
+        ...commit.cells.slice(2).map(() => ({ state: 'as-expected' }) as const),
+      ],
+    }));
+    const evidence = { fullInformation: true, pooling: false };
+    const path = [{ t: 1, o: 100_000, h: 100_600, l: 99_900, c: 100_500 }];
+
+    await applier(store, [], 10, evidence)({ ...input, realizedR: 1, path });
+
+    const [, second] = commits;
+    expect(reads).toEqual([
+      ['BTCUSDT/moderate', ...STRATEGY_IDS.filter((s) => s !== 'moderate').map((s) => `BTCUSDT/${s}`)],
+      [`BTCUSDT/${second?.cells[1]?.ref.strategy}`],
+    ]);
+    expect(second?.cells.map((c) => c.expectedVersion)).toEqual([3, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('reads every cell again when the failure reports nothing about them', async () => {
+    const { store, reads } = failingOnce(() => ({ outcome: 'conflict', reason: 'transaction' }));
+    await applier(store, [])({ ...input, realizedR: 1 });
+    expect(reads).toEqual([['BTCUSDT/moderate'], ['BTCUSDT/moderate']]);
+  });
+});
