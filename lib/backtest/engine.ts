@@ -1,8 +1,8 @@
 import { counterfactualOutcomes } from '../counterfactual';
 import { buildExitPlan, InvalidPlanInputError } from '../exit-plan';
 import type { CellStats, CellsByStrategy } from '../learners/learner';
-import type { Policy } from '../policy';
-import { candidatesFor, getProfile } from '../profiles';
+import { type Policy, policyCandidates } from '../policy';
+import { getProfile } from '../profiles';
 import { seededRng } from '../random';
 import { DEFAULT_HORIZON_BARS, type ExitReason, simulateTrade } from '../simulator';
 import {
@@ -98,6 +98,8 @@ export interface LearnedCell {
   realCount: number;
   counterfactualCount: number;
   meanR: number;
+  /** Whether the policy offers this strategy in this regime (the oracle: every strategy). */
+  candidate: boolean;
 }
 
 export interface PolicyResult {
@@ -172,7 +174,7 @@ interface OpenTrade {
  *    history, and the recursive ones (ATR, ADX, EMA) then differ in their last digits from the
  *    same indicators started at the window's first bar, which can move a plan's levels. `detect`
  *    costs about 0.05 ms on 500 classic-detector candles, so exactness costs little;
- * 2. its learner chooses among `candidatesFor(regime)` from the policy's own cells for
+ * 2. its learner chooses among the policy's candidates for the regime (`policyCandidates`) from its own cells for
  *    (symbol, regime) — and the pooled ones when `policy.pooling` — with the policy's seeded RNG;
  * 3. the chosen profile's plan is sized on the regime's `features.atr` at entry = the bar's
  *    close, and replayed with the shared simulator on the following bars.
@@ -304,7 +306,7 @@ function decide(state: PolicyState, input: DecisionInput): BacktestTrade | undef
     state.skippedSignals++;
     return undefined;
   }
-  const candidates = candidatesFor(regime.name);
+  const candidates = policyCandidates(policy, regime.name);
   const choice = policy.learner.choose({
     regime: regime.name,
     candidates,
@@ -396,6 +398,7 @@ function policyResult(state: PolicyState, candles: readonly Candle[], symbol: st
   for (const regime of REGIMES) {
     const cells = cellsOf(state, symbol, regime, STRATEGY_IDS);
     if (Object.keys(cells).length === 0) continue;
+    const offered = new Set(policyCandidates(policy, regime));
     // What the learner would show for every arm now: its own notion of value, not ours.
     const shown = policy.learner.choose({
       regime,
@@ -415,6 +418,7 @@ function policyResult(state: PolicyState, candles: readonly Candle[], symbol: st
         realCount: cell.realCount,
         counterfactualCount: cell.counterfactualCount,
         meanR: cell.mean,
+        candidate: offered.has(strategy),
       });
     }
   }
@@ -528,6 +532,7 @@ function hindsightOracle(
         realCount: total.count,
         counterfactualCount: 0,
         meanR,
+        candidate: true,
       });
     }
     if (best !== undefined) choices[regime] = best.strategy;

@@ -1,4 +1,3 @@
-import { candidatesFor } from '../profiles';
 import { REGIMES, type RegimeName, STRATEGY_IDS, type StrategyId } from '../types';
 import { type BacktestResult, type LearnedCell, ORACLE_POLICY_NAME, type PolicyResult } from './engine';
 import type { BacktestDataInfo } from './json-report';
@@ -215,17 +214,15 @@ function heatmap(
   const scale = Math.max(1e-9, ...cells.map((cell) => Math.abs(cell.value)));
   const header = `<tr><th>Regime</th>${STRATEGY_IDS.map((strategy) => `<th>${escapeHtml(strategy)}</th>`).join('')}</tr>`;
   const rows = regimes.map((regime) => {
-    const candidates = new Set(candidatesFor(regime));
     const tds = STRATEGY_IDS.map((strategy) => {
       const cell = cells.find((c) => c.regime === regime && c.strategy === strategy);
       if (cell === undefined) return '<td class="empty">–</td>';
       const alpha = Math.min(1, Math.abs(cell.value) / scale);
       const background =
         cell.value >= 0 ? `rgba(22,163,74,${alpha.toFixed(3)})` : `rgba(220,38,38,${alpha.toFixed(3)})`;
-      const classes = [
-        candidates.has(strategy) ? '' : 'off',
-        choices?.[regime] === strategy ? 'chosen' : '',
-      ].filter(Boolean);
+      const classes = [cell.candidate ? '' : 'off', choices?.[regime] === strategy ? 'chosen' : ''].filter(
+        Boolean,
+      );
       const evidence =
         choices === undefined ? `${cell.realCount} · ${cell.counterfactualCount}` : `${cell.count} trades`;
       return `<td${classes.length > 0 ? ` class="${classes.join(' ')}"` : ''} style="background:${background}" title="mean R ${cell.meanR.toFixed(4)}"><b>${signedFixed(cell.value, 3)}</b><small>${evidence}</small></td>`;

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { backtestPolicies } from '../../lib/backtest/command';
+import { ORACLE_POLICY_NAME, runBacktest } from '../../lib/backtest/engine';
+import { trendCrossoverSignals } from '../../lib/backtest/signals';
+import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
+import { loadTtrcCandles } from '../helpers/ttrc-fixture';
+
+/**
+ * The product's promise on the bundled real data, measured exactly as `npm run backtest` does
+ * (built-in signal, default configuration, seed 1): the default policy earns at least the mean R
+ * of the best single profile chosen in hindsight, and more than the original learner.
+ */
+describe('backtest on the bundled ttrc daily bars', () => {
+  const candles = loadTtrcCandles();
+  const result = runBacktest({
+    candles,
+    signals: trendCrossoverSignals(candles),
+    policies: backtestPolicies(loadConfig(ENV_DEFAULTS)),
+    seed: 1,
+  });
+  const meanR = (name: string) => {
+    const policy = result.policies.find((p) => p.name === name);
+    if (policy === undefined) throw new Error(`no policy ${name}`);
+    return policy.summary.meanR;
+  };
+  const statics = result.policies.filter((p) => p.name.startsWith('static:'));
+
+  it('runs every policy on the same signals', () => {
+    expect(statics).toHaveLength(7);
+    for (const policy of result.policies) expect(policy.summary.trades).toBe(result.signals);
+  });
+
+  it('earns at least the best static profile chosen in hindsight', () => {
+    const bestStatic = Math.max(...statics.map((p) => p.summary.meanR));
+    expect(meanR('default')).toBeGreaterThanOrEqual(bestStatic);
+  });
+
+  it('earns more than the original learner, and no more than the regime oracle', () => {
+    expect(meanR('default')).toBeGreaterThan(meanR('seed'));
+    expect(meanR('default')).toBeLessThanOrEqual(meanR(ORACLE_POLICY_NAME));
+  });
+});
