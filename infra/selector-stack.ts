@@ -28,7 +28,8 @@ export const TABLE_ACTIONS = {
   select: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
   /**
    * Reads the decision (GetItem) and its cells (BatchGetItem), then in one TransactWriteItems
-   * closes the decision (Update) and writes the cells (Put).
+   * closes the decision (Update) and writes the cells (Put); after a lost race, takes a place in
+   * the cell's reward queue (UpdateItem).
    */
   reward: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   /** Reads a decision (GetItem), queries a symbol's cells (Query). */

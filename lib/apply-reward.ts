@@ -43,22 +43,27 @@ export class RewardConflictError extends Error {
   }
 }
 
-/** Jittered exponential backoff between optimistic-concurrency attempts. */
+/** How a reward that lost a race on its cells waits before trying again. */
 export interface RewardRetryPolicy {
+  /** Commit attempts before giving up (waiting for a turn is not an attempt). */
   maxAttempts: number;
+  /** Jittered exponential backoff, when no place in the cell's queue could be had or DynamoDB throttled. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /** The first guess of one turn (a read and a commit) on the cell; then measured from its pace. */
+  turnMs: number;
 }
 
 /**
- * Bound chosen so that 64 simultaneous rewards on one cell all commit (measured on DynamoDB
- * Local: the last of them needs well under half of it), while a stuck cell still fails within
- * a few seconds, far inside the function's timeout.
+ * Bound chosen so that 64 simultaneous rewards on one cell all commit with room to spare
+ * (measured on DynamoDB Local), while a stuck cell still fails within a few seconds, far inside
+ * the function's timeout.
  */
 export const DEFAULT_REWARD_RETRY: Readonly<RewardRetryPolicy> = Object.freeze({
   maxAttempts: 40,
   baseDelayMs: 4,
   maxDelayMs: 200,
+  turnMs: 10,
 });
 
 /** What of a policy the reward reads: how it learns and which evidence it keeps. */
@@ -73,6 +78,8 @@ export interface ApplyRewardDeps {
   /** Jitter for the backoff. */
   rng: Rng;
   sleep: (ms: number) => Promise<void>;
+  /** A monotonic clock in ms that paces the waits for a turn (default `performance.now`); not the business clock. */
+  elapsedMs?: () => number;
   retry?: RewardRetryPolicy;
 }
 
@@ -85,8 +92,13 @@ export type ApplyReward = (input: RewardInput) => Promise<RewardOutcome>;
  * request, the learner folds the rewards in, and one transaction closes the decision (if still
  * OPEN) and writes every cell (each if still at the version read). When another reward moved a
  * cell first, the failed transaction reports the cells as they are now, and every update is
- * recomputed from that, after a jittered, growing wait, up to `retry.maxAttempts` times; only
- * cells the failure says nothing about are read again. Neither is the decision: it changes only
+ * recomputed from that, up to `retry.maxAttempts` times; only cells the failure says nothing
+ * about are read again. Between attempts the reward waits its turn: it takes a place in the
+ * traded cell's reward queue (`RewardStore.takeTurn`) and waits for the rewards before it
+ * (`awaitTurn`), so that rewards racing for one cell take turns rather than all retrying at once;
+ * a reward that finds others already queued (read with the cells) queues before its first
+ * attempt. Without a place (or when throttled) it backs off with full jitter. Neither is the
+ * decision read again: it changes only
  * by being closed, which the transaction's condition checks. What a failure reports is a hint,
  * not a guarantee: every write stays conditional on the version it was computed from, so a stale
  * hint costs one more attempt, never a wrong fold. So the decision's close and all its cell
@@ -120,8 +132,23 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
       deps.horizonBars,
     );
     const refs = rewardCellRefs(decision, credits, policy.pooling);
+    // The traded strategy's own cell (the first of `refs`): rewards racing for it queue on it.
+    const lead: CellRef = {
+      symbol: decision.symbol,
+      regime: decision.regime.name,
+      strategy: decision.strategy,
+    };
     let conflicts = 0;
-    let cells = await deps.store.readCells(refs);
+    const first = await deps.store.readRewardCells(refs, lead, deps.clock());
+    let cells = first.cells;
+    // The cell version this reward waits to commit, once it has lost a race or found others
+    // waiting for the cell (see `awaitTurn`).
+    let turn: number | undefined;
+    if (first.lastTurn > leadVersion(cells, lead)) {
+      // Others already queue for this cell: wait behind them instead of racing them.
+      turn = await deps.store.takeTurn(lead, leadVersion(cells, lead), deps.clock());
+      if (turn !== undefined) cells = await awaitTurn({ ...deps, retry }, refs, lead, cells, turn);
+    }
     for (let attempt = 1; ; attempt++) {
       const appliedAt = deps.clock();
       const writes = rewardCellWrites(decision, credits, refs, appliedAt, cells, policy.learner);
@@ -158,10 +185,73 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
       if (result.reason !== 'throttled') conflicts++;
       if (attempt >= retry.maxAttempts)
         throw new RewardConflictError(decision.decisionId, attempt, conflicts);
-      await deps.sleep(backoffMs(attempt, retry, deps.rng));
       cells = await cellsAfterConflict(deps.store, writes, cells, result.cells);
+      if (result.reason === 'throttled') {
+        await deps.sleep(backoffMs(attempt, retry, deps.rng));
+        continue;
+      }
+      turn ??= await deps.store.takeTurn(lead, leadVersion(cells, lead), deps.clock());
+      if (turn === undefined) await deps.sleep(backoffMs(attempt, retry, deps.rng));
+      else cells = await awaitTurn({ ...deps, retry }, refs, lead, cells, turn);
     }
   };
+}
+
+/** The longest single wait for a turn: a wrong pace estimate must not park a reward for long. */
+const MAX_TURN_WAIT_MS = 500;
+
+/**
+ * Waits until the rewards queued before this one on the lead cell have committed, so that
+ * rewards racing for one cell take turns instead of all retrying at once: each wait is half the
+ * turns ahead times one turn's duration (first `retry.turnMs`, then the pace of the commits
+ * seen), at least half a turn and at most `MAX_TURN_WAIT_MS`, then the cells are read again
+ * (waking early and reading again measured faster on DynamoDB Local than sleeping the whole
+ * estimate: one late wake-up at the head of the queue holds up everyone behind it). A queue that
+ * does not move for two waits in a row lost a reward (a function stopped) or is slow: this one
+ * goes anyway.
+ * When its turn has already come (or passed: another reward slipped in) without waiting, its last
+ * commit just lost a race: it waits a jitter of up to one turn, so that two rewards that both
+ * believe it is their turn do not collide again. Returns the cells as last known; every commit
+ * stays conditional on them, so waiting is only ever a matter of speed.
+ */
+async function awaitTurn(
+  deps: Pick<ApplyRewardDeps, 'store' | 'rng' | 'sleep' | 'elapsedMs'> & { retry: RewardRetryPolicy },
+  refs: readonly CellRef[],
+  lead: CellRef,
+  known: StoredCell[],
+  turn: number,
+): Promise<StoredCell[]> {
+  const { retry } = deps;
+  let cells = known;
+  let seen = leadVersion(cells, lead);
+  if (turn - 1 - seen <= 0) {
+    await deps.sleep(deps.rng() * retry.turnMs);
+    return cells;
+  }
+  const elapsedMs = deps.elapsedMs ?? (() => performance.now());
+  let seenAt = elapsedMs();
+  let turnMs = retry.turnMs;
+  let stalls = 0;
+  while (turn - 1 - seen > 0 && stalls < 2) {
+    await deps.sleep(Math.min(MAX_TURN_WAIT_MS, Math.max(0.5, 0.5 * (turn - 1 - seen)) * turnMs));
+    cells = await deps.store.readCells(refs);
+    const version = leadVersion(cells, lead);
+    const now = elapsedMs();
+    if (version <= seen) {
+      stalls++;
+      continue;
+    }
+    stalls = 0;
+    turnMs = Math.min(retry.maxDelayMs, Math.max(1, (now - seenAt) / (version - seen)));
+    seen = version;
+    seenAt = now;
+  }
+  return cells;
+}
+
+/** The lead cell's version in `cells`; 0 when it does not exist yet. */
+function leadVersion(cells: readonly StoredCell[], lead: CellRef): number {
+  return cells.find((cell) => sameCell(cell.ref, lead))?.version ?? 0;
 }
 
 /** One strategy's reward from one closed trade. */

@@ -6,6 +6,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Decision } from '../decision';
 import type { CellStats, CellsByStrategy } from '../learners/learner';
@@ -31,6 +32,15 @@ const CELL_TYPE = 'CELL';
 /** BatchGetItem takes at most 100 keys per request. */
 const BATCH_GET_LIMIT = 100;
 const UNPROCESSED_RETRY_LIMIT = 8;
+/** Tries to join or start a reward queue before giving up on a place (both lost to a race). */
+const TURN_ATTEMPTS = 3;
+/**
+ * A reward queue that handed out no place for this long is taken as drained: its places were
+ * taken by rewards that have all committed since, or gave up (a duplicate, a stopped function).
+ */
+const TURN_QUEUE_IDLE_MS = 2_000;
+/** Idle queues are removed by the table's TTL this long after their last place. */
+const TURN_QUEUE_TTL_SECONDS = 3_600;
 
 export interface DynamoSelectorStoreOptions {
   /** Waits between re-requests of unprocessed batch keys (injected so tests need not sleep). */
@@ -113,6 +123,23 @@ export class DynamoSelectorStore implements SelectorStore {
     return this.readCellItems(refs, true);
   }
 
+  async readRewardCells(
+    refs: readonly CellRef[],
+    lead: CellRef,
+    at: number,
+  ): Promise<{ cells: StoredCell[]; lastTurn: number }> {
+    if (refs.length >= BATCH_GET_LIMIT)
+      throw new RangeError(`a reward reads at most ${BATCH_GET_LIMIT - 1} cells`);
+    const turnKey = turnQueueKey(lead);
+    const items = await this.batchGet([...refs.map(cellKey), turnKey], true);
+    const queue = items.find((item) => item.sk === turnKey.sk && item.pk === turnKey.pk);
+    const live = queue !== undefined && numberField(queue, 'lastTurnAt') > at - TURN_QUEUE_IDLE_MS;
+    return {
+      cells: items.filter((item) => item !== queue).map(itemToCell),
+      lastTurn: live ? numberField(queue, 'lastTurn') : 0,
+    };
+  }
+
   async listSymbolCells(symbol: string): Promise<StoredCell[]> {
     const cells: StoredCell[] = [];
     let startKey: Item | undefined;
@@ -161,6 +188,60 @@ export class DynamoSelectorStore implements SelectorStore {
     } catch (error) {
       return classifyCommitFailure(error, commit.cells.length);
     }
+  }
+
+  /**
+   * One conditional UpdateItem creates the cell's reward queue at `seenVersion` + 1, or joins it
+   * when it is live and not behind the cell (its last place is at least `seenVersion`); a queue
+   * behind the cell or idle for `TURN_QUEUE_IDLE_MS` takes a second one to start afresh at
+   * `seenVersion` + 1. Two rewards restarting it at once: one wins, the other joins on its next
+   * try. The queue item carries the table's TTL attribute, so idle queues are removed.
+   */
+  async takeTurn(ref: CellRef, seenVersion: number, at: number): Promise<number | undefined> {
+    const Key = turnQueueKey(ref);
+    const names = { '#last': 'lastTurn', '#lastAt': 'lastTurnAt', '#expires': 'expiresAt' };
+    const values = {
+      ':seen': seenVersion,
+      ':idleSince': at - TURN_QUEUE_IDLE_MS,
+      ':at': at,
+      ':expires': Math.floor(at / 1000) + TURN_QUEUE_TTL_SECONDS,
+    };
+    for (let attempt = 0; attempt < TURN_ATTEMPTS; attempt++) {
+      try {
+        const joined = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key,
+            UpdateExpression:
+              'SET #last = if_not_exists(#last, :seen) + :one, #lastAt = :at, #expires = :expires',
+            ConditionExpression: 'attribute_not_exists(#last) OR (#last >= :seen AND #lastAt > :idleSince)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ...values, ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        const place = joined.Attributes?.lastTurn;
+        if (typeof place === 'number') return place;
+      } catch (error) {
+        if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      }
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key,
+            UpdateExpression: 'SET #last = :first, #lastAt = :at, #expires = :expires',
+            ConditionExpression: '#last < :seen OR #lastAt <= :idleSince',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ...values, ':first': seenVersion + 1 },
+          }),
+        );
+        return seenVersion + 1;
+      } catch (error) {
+        if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    return undefined;
   }
 
   private cellPut(write: CellWrite) {
@@ -213,6 +294,10 @@ function cellKey(ref: CellRef): Key {
   return ref.symbol === null
     ? keys.pooledCell(ref.regime, ref.strategy)
     : keys.cell(ref.symbol, ref.regime, ref.strategy);
+}
+
+function turnQueueKey(ref: CellRef): Key {
+  return keys.turn(ref.symbol, ref.regime, ref.strategy);
 }
 
 function cellToItem(write: CellWrite): Item {

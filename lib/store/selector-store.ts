@@ -91,7 +91,26 @@ export interface RewardStore {
   getDecision(decisionId: string, options?: { consistent?: boolean }): Promise<Decision | undefined>;
   /** Strongly consistent, in one request; cells that do not exist are left out. */
   readCells(refs: readonly CellRef[]): Promise<StoredCell[]>;
+  /**
+   * `readCells`, and in the same request the last place handed out in the reward queue of
+   * `lead` (see `takeTurn`): 0 when it has none, or it is idle at `at` (epoch ms).
+   */
+  readRewardCells(
+    refs: readonly CellRef[],
+    lead: CellRef,
+    at: number,
+  ): Promise<{ cells: StoredCell[]; lastTurn: number }>;
   commitReward(commit: RewardCommit): Promise<RewardCommitResult>;
+  /**
+   * A place in the queue of rewards waiting for the cell `ref`, for a reward that lost a race on
+   * it and last saw it at `seenVersion`: the cell version this reward should be the one to
+   * commit (`seenVersion` + 1 when nobody else waits; one past the last place handed out when
+   * others do). A scheduling hint, never a lock: commits stay conditional on the version read,
+   * so a wrong or lost place costs time, not correctness. A queue that handed out no place for
+   * two seconds before `at` (epoch ms) starts afresh, so places lost with their rewards are
+   * soon forgotten. `undefined` when no place could be had (the caller backs off).
+   */
+  takeTurn(ref: CellRef, seenVersion: number, at: number): Promise<number | undefined>;
 }
 
 /** What the stats endpoints read. */

@@ -8,6 +8,8 @@ import type { RegimeName, StrategyId } from '../types';
  * - learner cell:  pk `SYMBOL#<symbol>`  sk `CELL#<regime>#<strategy>`
  * - pooled cell:   pk `POOL`             sk `CELL#<regime>#<strategy>` (all symbols together)
  * - decision:      pk `DECISION#<id>`    sk `DECISION` (TTL attribute `expiresAt`, epoch seconds)
+ * - reward queue:  the cell's pk        sk `TURN#<regime>#<strategy>` (TTL `expiresAt`): the last
+ *                  cell version handed to a reward waiting for that cell (see `takeTurn`)
  */
 export const TABLE_DEFINITION = {
   partitionKey: 'pk',
@@ -25,6 +27,11 @@ export const keys = {
   pooledCell: (regime: RegimeName, strategy: StrategyId) => ({
     pk: POOL_PARTITION,
     sk: `CELL#${regime}#${strategy}`,
+  }),
+  /** Beside its cell (same partition); not a cell, so `cellPrefix` queries never see it. */
+  turn: (symbol: string | null, regime: RegimeName, strategy: StrategyId) => ({
+    pk: symbol === null ? POOL_PARTITION : `SYMBOL#${symbol}`,
+    sk: `TURN#${regime}#${strategy}`,
   }),
   symbolPartition: (symbol: string) => `SYMBOL#${symbol}`,
   cellPrefix: (regime?: RegimeName) => (regime ? `CELL#${regime}#` : 'CELL#'),

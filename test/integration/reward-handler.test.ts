@@ -285,7 +285,7 @@ describe('reward conflicts', () => {
     // transaction, a competing writer bumps the cell's version (a plain conditional UpdateItem on
     // a second client), so the transaction's version condition always fails.
     const h = await createHarness(endpoint, 'reward-conflict', {
-      retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
+      retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2, turnMs: 1 },
     });
     const ref = { symbol: 'HOT', regime: 'RANGE_LOW_VOL', strategy: 'scalp' } as const;
     // A first reward creates the cell (version 1).

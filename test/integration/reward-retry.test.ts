@@ -55,7 +55,7 @@ describe('a failed reward commit on DynamoDB Local', () => {
     expect((await h.store.getDecision('second', { consistent: true }))?.status).toBe('OPEN');
   });
 
-  it('lets the loser of a race retry with one more transaction and no read, folding on the winner’s state', async () => {
+  it('lets the loser of a race take a place in the cell’s queue and retry with one more transaction and no read, folding on the winner’s state', async () => {
     const h = await createHarness(endpoint, 'reward-retry', { seed: 7 });
     const ref = { symbol: 'RETRY', regime: 'TREND_DOWN', strategy: 'moderate' } as const;
     await recordOpenDecision(h.store, { decisionId: 'winner', ...ref });
@@ -81,7 +81,8 @@ describe('a failed reward commit on DynamoDB Local', () => {
     );
 
     expect(result).toEqual({ outcome: 'applied', decisionId: 'loser' });
-    // Winner: GetItem, BatchGetItem, TransactWriteItems. Loser: the same, then one more transaction.
+    // Winner: GetItem, BatchGetItem, TransactWriteItems. Loser: the same, then its place in the
+    // queue (nobody else waits: its turn is now) and one more transaction.
     expect([...requests].sort()).toEqual(
       [
         'GetItem',
@@ -90,6 +91,7 @@ describe('a failed reward commit on DynamoDB Local', () => {
         'GetItem',
         'BatchGetItem',
         'TransactWriteItems',
+        'UpdateItem',
         'TransactWriteItems',
       ].sort(),
     );

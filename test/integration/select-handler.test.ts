@@ -222,6 +222,8 @@ function bind(store: SelectorStore): SelectorStore {
     getDecision: store.getDecision.bind(store),
     readCells: store.readCells.bind(store),
     commitReward: store.commitReward.bind(store),
+    readRewardCells: store.readRewardCells.bind(store),
+    takeTurn: store.takeTurn.bind(store),
     listSymbolCells: store.listSymbolCells.bind(store),
   };
 }

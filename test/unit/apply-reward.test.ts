@@ -41,6 +41,9 @@ function scriptedStore(script: RewardCommitResult[]) {
       commits.push(commit);
       return script.shift() ?? { outcome: 'committed' };
     },
+    readRewardCells: async (refs) => ({ cells: await store.readCells(refs), lastTurn: 0 }),
+    // No queue: these rewards back off.
+    takeTurn: async () => undefined,
   };
   return { store, commits };
 }
@@ -62,7 +65,7 @@ function applier(
     sleep: async (ms) => {
       sleeps.push(ms);
     },
-    retry: { maxAttempts, baseDelayMs: 4, maxDelayMs: 20 },
+    retry: { maxAttempts, baseDelayMs: 4, maxDelayMs: 20, turnMs: 10 },
   });
 }
 
@@ -278,6 +281,8 @@ describe('reward retry after a failed commit', () => {
         commits.push(commit);
         return commits.length === 1 ? after(commit) : { outcome: 'committed' };
       },
+      readRewardCells: async (refs) => ({ cells: await store.readCells(refs), lastTurn: 0 }),
+      takeTurn: async () => undefined,
     };
     return { store, commits, reads };
   }
@@ -325,5 +330,142 @@ describe('reward retry after a failed commit', () => {
     const { store, reads } = failingOnce(() => ({ outcome: 'conflict', reason: 'transaction' }));
     await applier(store, [])({ ...input, realizedR: 1 });
     expect(reads).toEqual([['BTCUSDT/moderate'], ['BTCUSDT/moderate']]);
+  });
+});
+
+describe('reward use case on a contended cell: waiting its turn', () => {
+  const lead = { symbol: 'BTCUSDT', regime: 'TREND_UP', strategy: 'moderate' } as const;
+  const leadAt = (version: number) => ({
+    ref: lead,
+    stats: { ...emptyCellStats(), count: version },
+    explorations: 0,
+    version,
+  });
+
+  /**
+   * A store whose lead cell reads at the versions in `reads` (one per readCells call), whose
+   * commits answer from `script`, and whose queue hands out `place`; the elapsed time is the sum
+   * of the waits, so the pace the use case measures is the one this script sets.
+   */
+  function queuedStore(options: {
+    first: { version: number; lastTurn: number };
+    reads?: number[];
+    script?: RewardCommitResult[];
+    place: number | undefined;
+  }) {
+    const commits: RewardCommit[] = [];
+    const turns: [string, number][] = [];
+    const sleeps: number[] = [];
+    const reads = [...(options.reads ?? [])];
+    const script = [...(options.script ?? [])];
+    const store: RewardStore = {
+      getDecision: async () => decision,
+      readCells: async () => [leadAt(reads.shift() ?? Number.NaN)],
+      readRewardCells: async () => ({
+        cells: [leadAt(options.first.version)],
+        lastTurn: options.first.lastTurn,
+      }),
+      commitReward: async (commit) => {
+        commits.push(commit);
+        return script.shift() ?? { outcome: 'committed' };
+      },
+      takeTurn: async (ref, seenVersion) => {
+        turns.push([`${ref.symbol}/${ref.regime}/${ref.strategy}`, seenVersion]);
+        return options.place;
+      },
+    };
+    const apply = createRewardApplier({
+      store,
+      policy: { learner, fullInformation: false, pooling: false },
+      horizonBars: 48,
+      clock: () => 1_000,
+      rng: () => 0.5,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      elapsedMs: () => sleeps.reduce((total, ms) => total + ms, 0),
+      retry: { maxAttempts: 10, baseDelayMs: 4, maxDelayMs: 200, turnMs: 10 },
+    });
+    return { apply, commits, turns, sleeps };
+  }
+
+  const lostTo = (version: number): RewardCommitResult => ({
+    outcome: 'conflict',
+    reason: 'version',
+    cells: [{ state: 'moved', cell: leadAt(version) }],
+  });
+
+  it('takes a place after losing a race and waits for the rewards before it at the pace they commit', async () => {
+    // Lost to version 6; place 10: versions 7, 8 and 9 belong to the rewards before it.
+    const { apply, commits, turns, sleeps } = queuedStore({
+      first: { version: 5, lastTurn: 0 },
+      script: [lostTo(6)],
+      reads: [8, 9],
+      place: 10,
+    });
+
+    const result = await apply({ ...input, realizedR: 1 });
+
+    expect(result).toMatchObject({ outcome: 'applied', attempts: 2, conflicts: 1 });
+    expect(turns).toEqual([['BTCUSDT/TREND_UP/moderate', 6]]);
+    // 3 ahead × 0.5 × 10 ms = 15 ms; two commits came in it (7.5 ms a turn); 1 ahead: 0.5 turn.
+    expect(sleeps).toEqual([15, 3.75]);
+    expect(commits[1]?.cells[0]?.expectedVersion).toBe(9);
+    expect(commits[1]?.reward.cellVersion).toBe(10);
+  });
+
+  it('queues before its first attempt when others already wait for the cell', async () => {
+    const { apply, commits, turns, sleeps } = queuedStore({
+      first: { version: 4, lastTurn: 7 },
+      reads: [7],
+      place: 8,
+    });
+
+    const result = await apply({ ...input, realizedR: 1 });
+
+    expect(result).toMatchObject({ outcome: 'applied', attempts: 1, conflicts: 0 });
+    expect(turns).toEqual([['BTCUSDT/TREND_UP/moderate', 4]]);
+    expect(sleeps).toEqual([15]);
+    expect(commits).toHaveLength(1);
+    expect(commits[0]?.cells[0]?.expectedVersion).toBe(7);
+  });
+
+  it('goes anyway when the queue ahead of it does not move for two waits', async () => {
+    const { apply, commits, sleeps } = queuedStore({
+      first: { version: 4, lastTurn: 7 },
+      reads: [4, 4],
+      place: 8,
+    });
+
+    await apply({ ...input, realizedR: 1 });
+
+    expect(sleeps).toEqual([15, 15]);
+    expect(commits.map((commit) => commit.cells[0]?.expectedVersion)).toEqual([4]);
+  });
+
+  it('caps a single wait, so that a long queue at a slow pace still looks again', async () => {
+    const { apply, sleeps } = queuedStore({
+      first: { version: 0, lastTurn: 500 },
+      reads: [500],
+      place: 501,
+    });
+    await apply({ ...input, realizedR: 1 });
+    expect(sleeps).toEqual([500]);
+  });
+
+  it('loses again at its turn: waits a jitter of up to one turn, takes no second place', async () => {
+    const { apply, commits, turns, sleeps } = queuedStore({
+      first: { version: 5, lastTurn: 0 },
+      script: [lostTo(6), lostTo(7)],
+      place: 7,
+    });
+
+    const result = await apply({ ...input, realizedR: 1 });
+
+    expect(result).toMatchObject({ outcome: 'applied', attempts: 3, conflicts: 2 });
+    expect(turns).toHaveLength(1);
+    // rng 0.5 × 10 ms, after each lost race at (or past) its turn.
+    expect(sleeps).toEqual([5, 5]);
+    expect(commits.map((commit) => commit.cells[0]?.expectedVersion)).toEqual([5, 6, 7]);
   });
 });
