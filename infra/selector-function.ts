@@ -58,6 +58,8 @@ export interface SelectorFunctionProps {
   /** Asynchronous invocations only: where an event goes once the retries are spent. */
   onFailure?: IDestination;
   retryAttempts?: number;
+  /** Reserved concurrency; none (the account's unreserved pool) when undefined. */
+  reservedConcurrency?: number;
   maxEventAge?: Duration;
 }
 
@@ -111,6 +113,7 @@ export class SelectorFunction extends Construct {
       },
       onFailure: props.onFailure,
       retryAttempts: props.retryAttempts,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       maxEventAge: props.maxEventAge,
       bundling: SELECTOR_BUNDLING,
     });
