@@ -5,8 +5,8 @@ import { ValidationError } from '../../lib/contract/validation-error';
 import { DIMENSION, METRIC } from '../../lib/observability';
 import { TRADE_CLOSED_DETAIL_TYPE } from '../../lib/trade-closed-event';
 import type { Clock } from '../../lib/types';
-import { describeError } from '../shared/http';
-import type { Telemetry } from '../shared/telemetry';
+import { describeError } from '../common/http';
+import type { Telemetry } from '../common/telemetry';
 
 export interface RewardHandlerDeps {
   parseDetail: (detail: unknown) => TradeClosedDetail;

@@ -1,6 +1,6 @@
 import { getConfig } from '../../lib/config';
-import { buildSelectorRuntime } from '../shared/runtime';
-import { createSelectFunction } from '../shared/selector-functions';
+import { buildSelectorRuntime } from '../common/runtime';
+import { createSelectFunction } from '../common/selector-functions';
 
 // Built once per execution environment; a bad environment fails the cold start.
 export const handler = createSelectFunction(buildSelectorRuntime(getConfig()));

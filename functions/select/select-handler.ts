@@ -2,8 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { SelectRequest } from '../../lib/contract/select-request';
 import { DIMENSION, METRIC } from '../../lib/observability';
 import { type SelectStrategy, toSelectResponse } from '../../lib/select-strategy';
-import { errorResponse, type HttpResponse, jsonResponse, parseJsonBody } from '../shared/http';
-import type { Telemetry } from '../shared/telemetry';
+import { errorResponse, type HttpResponse, jsonResponse, parseJsonBody } from '../common/http';
+import type { Telemetry } from '../common/telemetry';
 
 export interface SelectHandlerDeps {
   parseRequest: (body: unknown) => SelectRequest;

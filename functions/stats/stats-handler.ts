@@ -4,8 +4,8 @@ import { decisionIdSchema } from '../../lib/contract/trade-closed';
 import { describeIssue, ValidationError } from '../../lib/contract/validation-error';
 import { listProfiles } from '../../lib/profiles';
 import type { StatsStore } from '../../lib/store/selector-store';
-import { errorResponse, type HttpResponse, jsonResponse, NotFoundError } from '../shared/http';
-import type { Telemetry } from '../shared/telemetry';
+import { errorResponse, type HttpResponse, jsonResponse, NotFoundError } from '../common/http';
+import type { Telemetry } from '../common/telemetry';
 import { decisionView, symbolStatsView } from './views';
 
 export interface StatsHandlerDeps {

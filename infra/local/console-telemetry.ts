@@ -1,4 +1,4 @@
-import type { Log, Telemetry } from '../../functions/shared/telemetry';
+import type { Log, Telemetry } from '../../functions/common/telemetry';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 

@@ -1,6 +1,6 @@
-import { buildSelectorRuntime, type FunctionName } from '../../functions/shared/runtime';
-import { createSelectorFunctions } from '../../functions/shared/selector-functions';
-import type { Telemetry } from '../../functions/shared/telemetry';
+import { buildSelectorRuntime, type FunctionName } from '../../functions/common/runtime';
+import { createSelectorFunctions } from '../../functions/common/selector-functions';
+import type { Telemetry } from '../../functions/common/telemetry';
 import type { Config } from '../../lib/config';
 import type { SelectorStore } from '../../lib/store/selector-store';
 import type { Clock } from '../../lib/types';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FunctionName } from '../../functions/shared/runtime';
-import type { Log, Telemetry } from '../../functions/shared/telemetry';
+import type { FunctionName } from '../../functions/common/runtime';
+import type { Log, Telemetry } from '../../functions/common/telemetry';
 import { type Config, getConfig } from '../../lib/config';
 import { createTable } from '../../lib/store/create-table';
 import { DynamoSelectorStore } from '../../lib/store/dynamo-selector-store';

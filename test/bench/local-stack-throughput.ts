@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Log } from '../../functions/shared/telemetry';
+import type { Log } from '../../functions/common/telemetry';
 import { startLocalStack } from '../../infra/local/local-stack';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import { loadEvent } from '../helpers/selector-harness';

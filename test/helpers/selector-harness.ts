@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
-import { buildSelectorRuntime, configuredPolicy } from '../../functions/shared/runtime';
+import { buildSelectorRuntime, configuredPolicy } from '../../functions/common/runtime';
 import {
   createRuntimeRewardApplier,
   createSelectorFunctions,
   type SelectorFunctions,
-} from '../../functions/shared/selector-functions';
-import type { Log, MetricsSink, Telemetry } from '../../functions/shared/telemetry';
+} from '../../functions/common/selector-functions';
+import type { Log, MetricsSink, Telemetry } from '../../functions/common/telemetry';
 import type { ApplyReward, RewardRetryPolicy } from '../../lib/apply-reward';
 import { type Config, ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import type { Decision } from '../../lib/decision';
