@@ -98,8 +98,7 @@ export type ApplyReward = (input: RewardInput) => Promise<RewardOutcome>;
  * (`awaitTurn`), so that rewards racing for one cell take turns rather than all retrying at once;
  * a reward that finds others already queued (read with the cells) queues before its first
  * attempt. Without a place (or when throttled) it backs off with full jitter. Neither is the
- * decision read again: it changes only
- * by being closed, which the transaction's condition checks. What a failure reports is a hint,
+ * decision read again: it changes only by being closed, which the transaction's condition checks. What a failure reports is a hint,
  * not a guarantee: every write stays conditional on the version it was computed from, so a stale
  * hint costs one more attempt, never a wrong fold. So the decision's close and all its cell
  * updates commit together, once, or not at all, each folded on the cell's state just before it.
@@ -208,8 +207,7 @@ const MAX_TURN_WAIT_MS = 500;
  * (waking early and reading again measured faster on DynamoDB Local than sleeping the whole
  * estimate: one late wake-up at the head of the queue holds up everyone behind it). A queue that
  * does not move for two waits in a row lost a reward (a function stopped) or is slow: this one
- * goes anyway.
- * When its turn has already come (or passed: another reward slipped in) without waiting, its last
+ * goes anyway. When its turn has already come (or passed: another reward slipped in) without waiting, its last
  * commit just lost a race: it waits a jitter of up to one turn, so that two rewards that both
  * believe it is their turn do not collide again. Returns the cells as last known; every commit
  * stays conditional on them, so waiting is only ever a matter of speed.
