@@ -103,7 +103,7 @@ export interface RewardStore {
   commitReward(commit: RewardCommit): Promise<RewardCommitResult>;
   /**
    * A place in the queue of rewards waiting for the cell `ref`, for a reward that lost a race on
-   * it and last saw it at `seenVersion`: the cell version this reward should be the one to
+   * it or found others waiting, and last saw it at `seenVersion`: the cell version this reward should be the one to
    * commit (`seenVersion` + 1 when nobody else waits; one past the last place handed out when
    * others do). A scheduling hint, never a lock: commits stay conditional on the version read,
    * so a wrong or lost place costs time, not correctness. A queue that handed out no place for

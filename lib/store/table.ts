@@ -30,7 +30,7 @@ export const keys = {
   }),
   /** Beside its cell (same partition); not a cell, so `cellPrefix` queries never see it. */
   turn: (symbol: string | null, regime: RegimeName, strategy: StrategyId) => ({
-    pk: symbol === null ? POOL_PARTITION : `SYMBOL#${symbol}`,
+    pk: (symbol === null ? keys.pooledCell(regime, strategy) : keys.cell(symbol, regime, strategy)).pk,
     sk: `TURN#${regime}#${strategy}`,
   }),
   symbolPartition: (symbol: string) => `SYMBOL#${symbol}`,
