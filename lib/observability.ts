@@ -17,6 +17,12 @@ export const METRIC = {
   rewardDuplicates: 'RewardDuplicates',
   /** Count. Events for a decision that does not exist or was closed by another event. */
   rewardRejected: 'RewardRejected',
+  /**
+   * Count, dimensions: reason. Rewards refused as implausible for their decision (R beyond the
+   * bound or the plan's reach, a close before the decision, a path from before it): the decision
+   * is marked REJECTED with the reason and no learner cell changes.
+   */
+  rewardImplausible: 'RewardImplausible',
   /** Count. Optimistic-concurrency conflicts met (and retried) while applying rewards. */
   rewardConflicts: 'RewardConflicts',
   /** Count. Rewards abandoned because the retry bound was hit (the event goes to the DLQ). */
@@ -28,4 +34,4 @@ export const METRIC = {
 } as const;
 
 /** Dimension names used with the metrics above. */
-export const DIMENSION = { regime: 'regime', strategy: 'strategy' } as const;
+export const DIMENSION = { regime: 'regime', strategy: 'strategy', reason: 'reason' } as const;
