@@ -108,7 +108,7 @@ ${
   oracle === undefined
     ? ''
     : `<h2>Hindsight: mean R of each static strategy per regime</h2>
-<p class="note">Regimes as <code>${escapeHtml(result.oracleRegimesFrom ?? '')}</code> detected them. The outlined cell is the
+<p class="note">Regimes as <code>${escapeHtml(result.regimesFrom ?? '')}</code> detected them. The outlined cell is the
 oracle's choice: the strategy with the highest total R over the regime's trades.</p>
 ${heatmap(oracle.learned, result.oracleChoices)}`
 }
@@ -124,14 +124,11 @@ function dataSummary(data: BacktestDataInfo, result: BacktestResult): string {
   const rows: [string, string][] = [
     ['Data', data.file],
     ['Bars', `${data.bars} (${data.from.slice(0, 10)} to ${data.to.slice(0, 10)})`],
-    [
-      'Signals',
-      `${data.signals} (${data.signalSource === 'column' ? "the file's signal column" : 'built-in EMA(12)/EMA(26) crossover'})`,
-    ],
+    ['Signals', `${data.signals} (${data.signalRule})`],
     ['Horizon', `${data.horizonBars} bars`],
     ['Detector window', `${data.lookbackBars} bars`],
     ['Seed', String(data.seed)],
-    ['Symbol', result.symbol],
+    ['Symbols', result.symbols.map((s) => s.symbol).join(', ')],
   ];
   return `<dl class="summary">${rows.map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
 }

@@ -15,12 +15,10 @@ const result = runBacktest({
   policies: backtestPolicies(loadConfig(ENV_DEFAULTS)),
   seed: 5,
 });
-const data = backtestDataInfo(result, {
-  file: 'data/<b>"odd" & name</b>.csv',
-  signalSource: 'built-in',
-  firstT: candles[0]?.t ?? 0,
-  lastT: candles.at(-1)?.t ?? 0,
-});
+const sources = [
+  { symbol: 'BACKTEST', file: 'data/<b>"odd" & name</b>.csv', signalSource: 'ema-cross' as const },
+];
+const data = backtestDataInfo(result, sources);
 
 describe('backtest reports', () => {
   const html = renderHtmlReport(result, data);
@@ -63,11 +61,11 @@ describe('backtest reports', () => {
   });
 
   it('keeps the JSON per-policy objects to the five contract figures and puts the rest in details', () => {
-    const report = backtestJsonReport(result, data);
+    const report = backtestJsonReport(result, data, sources);
     for (const policy of result.policies) {
       expect(report.policies[policy.name]).toEqual(policy.summary);
       expect(report.details.policies[policy.name]?.equity).toEqual(policy.equity);
     }
-    expect(report.details.oracleRegimesFrom).toBe('default');
+    expect(report.details.regimesFrom).toBe('default');
   });
 });
