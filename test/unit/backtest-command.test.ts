@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type BacktestCommandIo, parseBacktestArgs, runBacktestCommand } from '../../lib/backtest/command';
+import { parseOhlcvCsv } from '../../lib/backtest/csv';
+import { reversionSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import { STRATEGY_IDS } from '../../lib/types';
 import { CRYPTO_PAIRS, cryptoFixturePath } from '../helpers/crypto-fixture';
@@ -125,6 +127,38 @@ describe('npm run backtest', () => {
     expect(report.data.signalSource).toBe('column');
     expect(report.data.signals).toBe(36);
     expect(report.policies.default.trades).toBe(36);
+  });
+
+  it("trades the built-in signal of --signal, and the file's signal column over it", async () => {
+    const run = fakeIo({ 'ttrc.csv': FIXTURE_SLICE });
+    await runBacktestCommand(['--data', 'ttrc.csv', '--signal', 'reversion', '--json', 'out.json'], run.io);
+    const report = JSON.parse(run.written.get('out.json') ?? '{}');
+    const candles = parseOhlcvCsv(FIXTURE_SLICE).candles;
+    const expected = reversionSignals(candles).filter((s, i) => s !== 0 && i < candles.length - 1).length;
+    expect(report.data).toMatchObject({
+      signalSource: 'reversion',
+      signalRule: 'built-in reversion: 20-bar Bollinger z-score crossing ±2, faded',
+      signals: expected,
+    });
+    expect(run.stdout()).toContain('(built-in reversion: 20-bar Bollinger z-score crossing ±2, faded)');
+
+    const lines = FIXTURE_SLICE.split('\n');
+    const withSignals = [
+      `${lines[0]},signal`,
+      ...lines.slice(1).map((line, i) => `${line},${i === 100 ? 1 : 0}`),
+    ];
+    const column = fakeIo({ 's.csv': withSignals.join('\n') });
+    await runBacktestCommand(['--data', 's.csv', '--signal', 'breakout', '--json', 'out.json'], column.io);
+    expect(JSON.parse(column.written.get('out.json') ?? '{}').data).toMatchObject({
+      signalSource: 'column',
+      signals: 1,
+    });
+  });
+
+  it('fails with the usage on an unknown signal kind', async () => {
+    const run = fakeIo({});
+    expect(await runBacktestCommand(['--data', 'x.csv', '--signal', 'rsi'], run.io)).toBe(2);
+    expect(run.stderr()).toContain("--signal must be one of ema-cross, breakout, reversion, got 'rsi'");
   });
 
   it('gives the same report for the same seed', async () => {

@@ -6,6 +6,7 @@ import { backtestDataInfo, backtestJsonReport } from '../../lib/backtest/json-re
 import { formatResultsTable } from '../../lib/backtest/results-table';
 import { trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
+import { STRATEGY_IDS } from '../../lib/types';
 import { loadTtrcCandles } from '../helpers/ttrc-fixture';
 
 const candles = loadTtrcCandles().slice(0, 1200);
@@ -67,5 +68,18 @@ describe('backtest reports', () => {
       expect(report.details.policies[policy.name]?.equity).toEqual(policy.equity);
     }
     expect(report.details.regimesFrom).toBe('default');
+    expect(report.details.policies['oracle:regime-in-hindsight']?.basis).toBe('in-sample');
+    expect(report.details.policies.default?.basis).toBe('causal');
+  });
+
+  it('puts every paired comparison under its policy and baseline', () => {
+    const report = backtestJsonReport(result, data, sources);
+    const againstWalkForward = report.comparisons.default?.['walkforward:best-static'];
+    expect(againstWalkForward).toMatchObject({ trades: result.signals, level: 0.95, resamples: 2000 });
+    expect(Object.keys(report.comparisons.seed ?? {})).toEqual([
+      ...STRATEGY_IDS.map((s) => `static:${s}`),
+      'walkforward:best-static',
+    ]);
+    expect(report.comparisons['static:scalp']?.['static:scalp']).toBeUndefined();
   });
 });
