@@ -34,8 +34,8 @@ describe('backtest reports', () => {
 
   it('draws an equity curve for every policy and a heatmap of the learned values', () => {
     for (const policy of result.policies) expect(html).toContain(`${escapeHtml(policy.name)}</title>`);
-    // One overlay chart plus one small chart per policy.
-    expect(html.match(/<svg /g)).toHaveLength(result.policies.length + 1);
+    // The equity and drawdown charts, and one R histogram per policy.
+    expect(html.match(/<svg /g)).toHaveLength(result.policies.length + 2);
     expect(html).toContain('<table class="heatmap">');
     expect(html).toContain('<th scope="row">RANGE_LOW_VOL</th>');
   });
