@@ -11,6 +11,7 @@ import type { Log, MetricsSink, Telemetry } from '../../functions/common/telemet
 import type { ApplyReward, RewardRetryPolicy } from '../../lib/apply-reward';
 import { type Config, ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import type { Decision } from '../../lib/decision';
+import type { CellsByStrategy } from '../../lib/learners/learner';
 import { decisionExpiresAt } from '../../lib/decision';
 import { buildExitPlan } from '../../lib/exit-plan';
 import type { Policy } from '../../lib/policy';
@@ -196,7 +197,14 @@ export function validSelectBody(): Record<string, unknown> & { candles: Record<s
   return JSON.parse(event.body ?? '{}');
 }
 
-/** A TradeClosed fixture pointed at `decisionId`, with its id and detail overridden. */
+/** When the tests' trades close: a minute before the test clock, after every decision they record. */
+export const CLOSED_AT = new Date(NOW_MS - 60_000).toISOString();
+
+/**
+ * A TradeClosed fixture pointed at `decisionId`, with its id and detail overridden. The fixture's
+ * close time (and the event's time) move to the tests' clock, `CLOSED_AT`, unless `detail` names
+ * one: a close long before a decision is implausible.
+ */
 export function tradeClosedEvent(
   decisionId: string,
   overrides: { id?: string; detail?: Record<string, unknown>; fixture?: string } = {},
@@ -204,9 +212,22 @@ export function tradeClosedEvent(
   const event = loadEvent<TradeClosedFixture>(overrides.fixture ?? 'trade-closed-realized-r.json');
   return {
     ...event,
+    time: CLOSED_AT,
     ...(overrides.id === undefined ? {} : { id: overrides.id }),
-    detail: { ...event.detail, decisionId, ...overrides.detail },
+    detail: { ...event.detail, closedAt: CLOSED_AT, decisionId, ...overrides.detail },
   };
+}
+
+/** The arms of a (symbol, regime) cell as stored, strongly consistent. */
+export function cellArms(store: SelectorStore, symbol: string, regime: RegimeName): Promise<CellsByStrategy> {
+  return store.readCell(symbol, regime);
+}
+
+/** The arms of a regime's pooled cells, every shard summed (`POOL_SHARDS` of `config`). */
+export async function pooledArms(h: Pick<Harness, 'store' | 'config'>, regime: RegimeName): Promise<CellsByStrategy> {
+  // Any symbol will do: only the pooled half of the read is used.
+  const { pooled } = await h.store.readSelectionCells('POOL-READER', regime, { poolShards: h.config.poolShards });
+  return pooled;
 }
 
 /**
@@ -225,6 +246,7 @@ export async function recordOpenDecision(
     atr?: number;
     explored?: boolean;
     createdAt?: number;
+    lastCandleAt?: number;
   },
 ): Promise<Decision> {
   const side = spec.side ?? 'LONG';
@@ -254,6 +276,7 @@ export async function recordOpenDecision(
     policy: 'test:fixed',
     createdAt,
     expiresAt: decisionExpiresAt(createdAt, 30),
+    ...(spec.lastCandleAt === undefined ? {} : { lastCandleAt: spec.lastCandleAt }),
   };
   await store.recordDecision(decision);
   return decision;
