@@ -11,9 +11,9 @@ import type { Log, MetricsSink, Telemetry } from '../../functions/common/telemet
 import type { ApplyReward, RewardRetryPolicy } from '../../lib/apply-reward';
 import { type Config, ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import type { Decision } from '../../lib/decision';
-import type { CellsByStrategy } from '../../lib/learners/learner';
 import { decisionExpiresAt } from '../../lib/decision';
 import { buildExitPlan } from '../../lib/exit-plan';
+import type { CellsByStrategy } from '../../lib/learners/learner';
 import type { Policy } from '../../lib/policy';
 import { getProfile } from '../../lib/profiles';
 import { createTable } from '../../lib/store/create-table';
@@ -43,6 +43,8 @@ export function uniqueTableName(prefix: string): string {
  */
 export class RequestCounter {
   readonly requests: string[] = [];
+  /** Each request's command input (as the SDK marshalled it), in the order of `requests`. */
+  readonly inputs: Record<string, unknown>[] = [];
 
   attach(clients: DynamoClients): void {
     clients.client.middlewareStack.add(
@@ -50,6 +52,7 @@ export class RequestCounter {
         const request = args.request as { headers?: Record<string, string> };
         const target = request.headers?.['x-amz-target'] ?? 'unknown';
         this.requests.push(target.replace(/^DynamoDB_\d+\./, ''));
+        this.inputs.push(args.input as Record<string, unknown>);
         return next(args);
       },
       { step: 'finalizeRequest', priority: 'low', name: 'requestCounter' },
@@ -58,14 +61,30 @@ export class RequestCounter {
 
   reset(): void {
     this.requests.length = 0;
+    this.inputs.length = 0;
   }
 
-  /** The requests made while `action` ran (nothing else may run concurrently). */
-  async during<T>(action: () => Promise<T>): Promise<{ result: T; requests: string[] }> {
+  /** The requests made while `action` ran (nothing else may run concurrently), with their inputs. */
+  async during<T>(
+    action: () => Promise<T>,
+  ): Promise<{ result: T; requests: string[]; inputs: Record<string, unknown>[] }> {
     this.reset();
     const result = await action();
-    return { result, requests: [...this.requests] };
+    return { result, requests: [...this.requests], inputs: [...this.inputs] };
   }
+}
+
+/** The partition key of each item a TransactWriteItems input writes, in its order. */
+export function transactedPartitions(input: Record<string, unknown> | undefined): string[] {
+  type Pk = string | { S?: string } | undefined;
+  const items = (input?.TransactItems ?? []) as {
+    Update?: { Key?: { pk?: Pk } };
+    Put?: { Item?: { pk?: Pk } };
+  }[];
+  return items.map((item) => {
+    const pk = item.Update?.Key?.pk ?? item.Put?.Item?.pk;
+    return (typeof pk === 'string' ? pk : pk?.S) ?? 'unknown';
+  });
 }
 
 /** Records log lines and metrics instead of printing them. */
@@ -224,9 +243,14 @@ export function cellArms(store: SelectorStore, symbol: string, regime: RegimeNam
 }
 
 /** The arms of a regime's pooled cells, every shard summed (`POOL_SHARDS` of `config`). */
-export async function pooledArms(h: Pick<Harness, 'store' | 'config'>, regime: RegimeName): Promise<CellsByStrategy> {
+export async function pooledArms(
+  h: Pick<Harness, 'store' | 'config'>,
+  regime: RegimeName,
+): Promise<CellsByStrategy> {
   // Any symbol will do: only the pooled half of the read is used.
-  const { pooled } = await h.store.readSelectionCells('POOL-READER', regime, { poolShards: h.config.poolShards });
+  const { pooled } = await h.store.readSelectionCells('POOL-READER', regime, {
+    poolShards: h.config.poolShards,
+  });
   return pooled;
 }
 
