@@ -132,7 +132,7 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
 
     const { credits, realizedR } = judged;
     const shard = policy.pooling ? poolShard(decision.decisionId, deps.poolShards) : undefined;
-    const reward = (appliedAt: number): DecisionReward => ({
+    const reward = (appliedAt: number, ema: EmaWrite | undefined): DecisionReward => ({
       realizedR,
       closedAt: input.closedAt,
       eventId: input.eventId,
@@ -144,6 +144,7 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
       ...(input.tradeId === undefined ? {} : { tradeId: input.tradeId }),
       ...(input.exitPrice === undefined ? {} : { exitPrice: input.exitPrice }),
       ...(input.override === undefined ? {} : { override: input.override }),
+      ...(ema === undefined ? {} : { emaCount: ema.expectedCount + 1 }),
     });
     const arms = cellIncrements(credits, decision.explored);
     const regime = decision.regime.name;
@@ -153,7 +154,7 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
       const appliedAt = deps.clock();
       const commit: RewardCommit = {
         decisionId: decision.decisionId,
-        reward: reward(appliedAt),
+        reward: reward(appliedAt, ema),
         at: appliedAt,
         own: { symbol: decision.symbol, regime, arms, ...(ema === undefined ? {} : { ema }) },
         ...(shard === undefined ? {} : { pooled: { shard, regime, arms } }),

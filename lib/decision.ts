@@ -48,6 +48,11 @@ export interface DecisionReward {
   credits: ArmCredit[];
   /** The pooled shard it added to, when the policy pools. */
   pooledShard?: number;
+  /**
+   * The seed policy only: the traded arm's count after this reward. The seed's EMA depends on
+   * the order rewards commit in; sorting closed decisions by this replays it.
+   */
+  emaCount?: number;
   /** Set when an operator re-published an implausible reward deliberately: their reason. */
   override?: string;
   /** True when the event's `path` priced every profile (counterfactual updates were made). */
