@@ -1,7 +1,7 @@
 /**
  * The service's configuration: one schema over the environment, parsed once at cold start.
  * This is the only module that reads `process.env`; the CDK stack and the local stack set a
- * function's environment from `ENV_DEFAULTS`, and the README's table is checked against
+ * function's environment from `ENV_DEFAULTS`, and the table in docs/operations.md is checked against
  * `CONFIG_VARIABLES`, so every variable is defined here and nowhere else.
  *
  * `zod/mini` rather than the full build because it is a Lambda's cold-start cost: a handler importing
@@ -66,7 +66,7 @@ export interface Config {
   poolShards: number;
 }
 
-/** Documentation of one environment variable (the README's table is checked against these). */
+/** Documentation of one environment variable (the table in docs/operations.md is checked against these). */
 export interface ConfigVariable {
   name: string;
   /** The default as the environment would spell it; undefined when the variable has none. */
@@ -492,14 +492,14 @@ const environmentSchema = z
     ),
   );
 
-/** Every variable, in the order the README lists them. */
+/** Every variable, in the order docs/operations.md lists them. */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
   Object.entries(VARIABLES).map(([name, { default: defaultValue, accepts, meaning }]) =>
     Object.freeze({ name, default: defaultValue, accepts, meaning }),
   ),
 );
 
-/** The local stack's variables, in the order the README lists them after `CONFIG_VARIABLES`. */
+/** The local stack's variables, in the order docs/operations.md lists them after `CONFIG_VARIABLES`. */
 export const LOCAL_CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
   Object.entries(LOCAL_VARIABLES).map(([name, { default: defaultValue, accepts, meaning }]) =>
     Object.freeze({ name, default: defaultValue, accepts, meaning }),

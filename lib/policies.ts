@@ -66,7 +66,7 @@ export function everyLiquidCandidate(_regime: RegimeName, liquidity?: Parameters
 }
 
 /**
- * The project's best policy, as measured (README, "Learning"): regimes relative to the instrument
+ * The project's best policy, as measured (docs/learning.md, "Learning"): regimes relative to the instrument
  * (or the classic rules, `REGIME_MODE=classic`), the anchored learner over every liquid profile,
  * full-information updates from each trade's path, and cells pooled across symbols. It explores
  * (ε = META_STRATEGY_EPSILON, never in HIGH_VOLATILITY or ILLIQUID unless allowed) only when bots

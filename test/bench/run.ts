@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measures the selector on this machine, prints a table on stdout and writes
- * the results as JSON (see README, "Benchmarks").
+ * the results as JSON (docs/design.md, "Benchmarks").
  *
  *   npm run bench [-- --out FILE] [--only compute,latency,cold,contention,stack] [--quick]
  *

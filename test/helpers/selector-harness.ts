@@ -116,6 +116,8 @@ export interface HarnessOptions {
   wrapStore?: (store: SelectorStore) => SelectorStore;
   /** Adjusts the configuration's policy (e.g. turns pooling on, or records what the learner is given). */
   adjustPolicy?: (policy: Policy) => Policy;
+  /** Default: `dec-<prefix>-00001`, `…-00002`, … */
+  newDecisionId?: () => string;
 }
 
 /** A table on DynamoDB Local and the three handlers wired to it as in Lambda, with deterministic deps. */
@@ -165,7 +167,7 @@ export async function createHarness(
     telemetry: () => recorder.telemetry,
     seed: options.seed ?? 42,
     clock: () => clock.now,
-    newDecisionId: () => `dec-${prefix}-${String(++nextId).padStart(5, '0')}`,
+    newDecisionId: options.newDecisionId ?? (() => `dec-${prefix}-${String(++nextId).padStart(5, '0')}`),
     ...(options.retry === undefined ? {} : { retry: options.retry }),
   });
   const functions = createSelectorFunctions(runtime);
