@@ -1,13 +1,17 @@
-import { counterfactualOutcomes } from '../counterfactual';
+import type { ExitPlan } from '../exit-plan';
+import { addToCell, foldEma } from '../learners/cell-stats';
 import type { CellStats, CellsByStrategy } from '../learners/learner';
+import { DEFAULT_PLAUSIBILITY } from '../plausibility';
 import type { Policy } from '../policy';
+import { cellIncrements, creditClosedTrade } from '../reward-credit';
 import type { Bar } from '../simulator';
-import { type RegimeName, type Side, STRATEGY_IDS, type StrategyId } from '../types';
+import type { RegimeName, Side, StrategyId } from '../types';
 
 /**
- * The backtest's learner cells and the one function that credits a closed trade to them. Every
- * cell change of a backtest goes through {@link creditClosedTrade}, so that it can be replaced by
- * the reward use case's own credit step without touching the replay.
+ * The backtest's learner cells and the one function that credits a closed trade to them, through
+ * the service's credit core (`reward-credit.ts`): every cell change of a backtest goes through
+ * {@link creditBacktestTrade}, so the replay teaches its cells exactly what the reward function
+ * teaches the table.
  */
 
 /** Keyed like the store's items: a symbol's (regime, strategy) cells, and the regime's pooled ones. */
@@ -38,52 +42,77 @@ export class MemoryCells {
 const cellKey = (symbol: string | null, regime: RegimeName, strategy: StrategyId) =>
   `${symbol ?? '\u0000pooled'}|${regime}|${strategy}`;
 
+/**
+ * Bar times are the candles' own (a CSV's dates), not the service's clock: the replay judges the
+ * close against the bars, so only the R and path checks can refuse a simulated reward.
+ */
+const BACKTEST_PLAUSIBILITY = { ...DEFAULT_PLAUSIBILITY, clockSkewMs: Number.POSITIVE_INFINITY };
+
 /** What a backtest knows of a trade when it closes: its decision, its outcome and its path. */
-export interface ClosedTrade {
+export interface ClosedBacktestTrade {
   symbol: string;
   regime: RegimeName;
   strategy: StrategyId;
   side: Side;
-  entry: number;
-  /** The ATR the trade's plan was sized on. */
-  atr: number;
+  plan: ExitPlan;
+  explored: boolean;
+  /** Epoch milliseconds of the signal bar (the decision's time). */
+  decidedAt: number;
   realizedR: number;
   /** Epoch milliseconds of the close bar. */
-  at: number;
+  closedAt: number;
   /** The candles after entry up to the close bar, as a TradeClosed event's `path` carries them. */
   path: readonly Bar[];
   horizonBars: number;
 }
 
 /**
- * Credits one closed trade to a policy's cells, as the reward function applies a TradeClosed
- * event with a `path`: the traded cell gets the realized R; a full-information policy's other
- * arms get their outcomes on the path, marked counterfactual; a pooling policy's pooled cells
- * get the same rewards.
+ * Credits one closed trade to a policy's cells, exactly as the reward function applies a
+ * TradeClosed event with a `path` (`creditClosedTrade`, the plausibility settings' defaults):
+ * the traded cell gets the realized R; a full-information policy's other arms get their outcomes
+ * on the path, marked counterfactual; a pooling policy's pooled cells get the same. A reward the
+ * service would refuse as implausible changes no cell. The seed's EMA is folded in close order,
+ * as its conditional writes do.
+ *
+ * @returns whether the reward was credited (false: refused as implausible).
  */
-export function creditClosedTrade(
+export function creditBacktestTrade(
   cells: MemoryCells,
   policy: Pick<Policy, 'learner' | 'fullInformation' | 'pooling'>,
-  trade: ClosedTrade,
-): void {
-  const owners = policy.pooling ? [trade.symbol, null] : [trade.symbol];
-  const apply = (strategy: StrategyId, realizedR: number, counterfactual: boolean) => {
-    for (const owner of owners) {
+  trade: ClosedBacktestTrade,
+): boolean {
+  const judged = creditClosedTrade(
+    {
+      side: trade.side,
+      plan: trade.plan,
+      strategy: trade.strategy,
+      explored: trade.explored,
+      createdAt: trade.decidedAt,
+    },
+    { realizedR: trade.realizedR, closedAt: trade.closedAt, path: trade.path },
+    {
+      horizonBars: trade.horizonBars,
+      fullInformation: policy.fullInformation,
+      plausibility: BACKTEST_PLAUSIBILITY,
+      now: trade.closedAt,
+    },
+  );
+  if (!judged.plausible) return false;
+  const increments = cellIncrements(judged.credits, trade.explored);
+  const alpha = policy.learner.emaAlpha;
+  for (const owner of policy.pooling ? [trade.symbol, null] : [trade.symbol]) {
+    for (const [strategy, increment] of Object.entries(increments) as [
+      StrategyId,
+      (typeof increments)[StrategyId],
+    ][]) {
+      if (increment === undefined) continue;
       const previous = cells.get(owner, trade.regime, strategy);
-      const next = policy.learner.update(previous, { realizedR, at: trade.at, counterfactual });
+      const next = addToCell(previous, increment, trade.closedAt);
+      if (alpha !== undefined && strategy === trade.strategy && owner !== null) {
+        next.ema = foldEma(previous, judged.realizedR, alpha);
+      }
       cells.set(owner, trade.regime, strategy, next);
     }
-  };
-  apply(trade.strategy, trade.realizedR, false);
-  if (!policy.fullInformation) return;
-  const outcomes = counterfactualOutcomes({
-    side: trade.side,
-    entry: trade.entry,
-    atr: trade.atr,
-    path: trade.path,
-    horizonBars: trade.horizonBars,
-  });
-  for (const strategy of STRATEGY_IDS) {
-    if (strategy !== trade.strategy) apply(strategy, outcomes[strategy].realizedR, true);
   }
+  return true;
 }

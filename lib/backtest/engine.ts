@@ -1,10 +1,12 @@
-import { buildExitPlan, InvalidPlanInputError } from '../exit-plan';
+import { ValidationError } from '../contract/validation-error';
+import { chooseFramed, type FramedDecision, frameDecision, framedPlan } from '../decide';
+import type { ExitPlan } from '../exit-plan';
+import { DEFAULT_PLAUSIBILITY } from '../plausibility';
 import { type Policy, policyCandidates } from '../policy';
-import { getProfile } from '../profiles';
 import { seededRng } from '../random';
 import { DEFAULT_HORIZON_BARS, simulateTrade } from '../simulator';
 import { type Candle, REGIMES, type Rng, type Side, STRATEGY_IDS } from '../types';
-import { creditClosedTrade, MemoryCells } from './cell-credit';
+import { creditBacktestTrade, MemoryCells } from './cell-credit';
 import {
   hindsightOracle,
   ORACLE_POLICY_NAME,
@@ -107,11 +109,13 @@ interface PolicyState {
   decisions: number;
   explorations: number;
   skippedSignals: number;
+  implausibleRewards: number;
 }
 
 interface OpenTrade {
   state: PolicyState;
   trade: BacktestTrade;
+  plan: ExitPlan;
   series: BacktestSeries;
 }
 
@@ -142,8 +146,9 @@ export function runBacktest(options: BacktestOptions): BacktestResult {
  *    and replays it with the shared simulator on the symbol's following bars.
  *
  * The outcome is known at once but withheld: the cells get it only at the close bar, through
- * {@link creditClosedTrade} (the traded arm, the other arms on the path for a full-information
- * policy, the pooled cells for a pooling one). One policy keeps one set of cells for every symbol.
+ * {@link creditBacktestTrade}, the service's credit core (the traded arm, the other arms on the
+ * path for a full-information policy, the pooled cells for a pooling one; nothing for a reward
+ * the service would refuse as implausible). One policy keeps one set of cells for every symbol.
  *
  * When the run includes `static:<strategy>` policies, two comparators are added after the given
  * policies: `walkforward:best-static` (at each signal, the static with the best mean R over the
@@ -175,6 +180,7 @@ export function runPortfolioBacktest(options: PortfolioBacktestOptions): Backtes
     decisions: 0,
     explorations: 0,
     skippedSignals: 0,
+    implausibleRewards: 0,
   }));
   const signalCounts = series.map(() => 0);
   const closing = new Map<number, OpenTrade[]>();
@@ -194,17 +200,11 @@ export function runPortfolioBacktest(options: PortfolioBacktestOptions): Backtes
         signalCounts[seriesIndex] = (signalCounts[seriesIndex] ?? 0) + 1;
         const window = current.candles.slice(Math.max(0, bar + 1 - lookbackBars), bar + 1);
         for (const state of states) {
-          const trade = decide(state, {
-            series: current,
-            bar,
-            side: signalSide(signal),
-            window,
-            horizonBars,
-          });
-          if (trade === undefined) continue;
-          const list = closing.get(trade.closeT);
-          if (list === undefined) closing.set(trade.closeT, [{ state, trade, series: current }]);
-          else list.push({ state, trade, series: current });
+          const open = decide(state, { series: current, bar, side: signalSide(signal), window, horizonBars });
+          if (open === undefined) continue;
+          const list = closing.get(open.trade.closeT);
+          if (list === undefined) closing.set(open.trade.closeT, [open]);
+          else list.push(open);
         }
       }
       options.onProgress?.({ bars: index + 1, totalBars });
@@ -230,6 +230,7 @@ export function runPortfolioBacktest(options: PortfolioBacktestOptions): Backtes
     ...figures(state.closed),
     explorationRate: state.decisions === 0 ? 0 : state.explorations / state.decisions,
     skippedSignals: state.skippedSignals,
+    implausibleRewards: state.implausibleRewards,
     learned: learnedCells(state, symbols),
   }));
 
@@ -248,6 +249,7 @@ export function runPortfolioBacktest(options: PortfolioBacktestOptions): Backtes
       ...figures(walkForward),
       explorationRate: 0,
       skippedSignals: 0,
+      implausibleRewards: 0,
       learned: [],
     });
     const oracle = hindsightOracle(statics, regimeOf);
@@ -260,6 +262,7 @@ export function runPortfolioBacktest(options: PortfolioBacktestOptions): Backtes
       ...figures(oracle.trades),
       explorationRate: 0,
       skippedSignals: 0,
+      implausibleRewards: 0,
       learned: oracle.learned,
     });
   }
@@ -358,34 +361,31 @@ interface DecisionInput {
   horizonBars: number;
 }
 
-function decide(state: PolicyState, input: DecisionInput): BacktestTrade | undefined {
+function decide(state: PolicyState, input: DecisionInput): OpenTrade | undefined {
   const { policy } = state;
   const { bar, side, series } = input;
   const { candles, symbol } = series;
-  const regime = policy.detector.detect({ candles: input.window });
-  const entry = candles[bar]?.c ?? Number.NaN;
-  const atr = regime.features.atr;
-  // The select function answers candles without a usable ATR with a 400: the bot would not trade.
-  if (!(Number.isFinite(atr) && atr > 0)) {
-    state.skippedSignals++;
-    return undefined;
-  }
-  const candidates = policyCandidates(policy, regime.name);
-  const choice = policy.learner.choose({
-    regime: regime.name,
-    candidates,
-    cells: state.cells.read(symbol, regime.name, candidates),
-    ...(policy.pooling ? { pooled: state.cells.read(null, regime.name, candidates) } : {}),
-    rng: state.rng,
-  });
-  let plan: ReturnType<typeof buildExitPlan>;
+  let framed: FramedDecision;
   try {
-    plan = buildExitPlan({ side, entry, atr, profile: getProfile(choice.strategy) });
+    // Entry at the signal bar's close, as a bot sends its candles and no entryPrice.
+    framed = frameDecision(policy, { side, candles: input.window }, DEFAULT_PLAUSIBILITY);
   } catch (error) {
-    if (!(error instanceof InvalidPlanInputError)) throw error;
+    // The select function answers such a signal with a 400: the bot would not trade.
+    if (!(error instanceof ValidationError)) throw error;
     state.skippedSignals++;
     return undefined;
   }
+  const { regime, entry } = framed;
+  const choice = chooseFramed(
+    policy,
+    framed,
+    {
+      cells: state.cells.read(symbol, regime.name, framed.candidates),
+      pooled: state.cells.read(null, regime.name, framed.candidates),
+    },
+    state.rng,
+  );
+  const plan = framedPlan(framed, side, choice.strategy);
   const outcome = simulateTrade({
     side,
     plan,
@@ -397,38 +397,48 @@ function decide(state: PolicyState, input: DecisionInput): BacktestTrade | undef
   if (choice.explored) state.explorations++;
   const closeBar = bar + 1 + outcome.exitBarIndex;
   return {
-    symbol,
-    entryBar: bar,
-    entryT: candles[bar]?.t ?? 0,
-    side,
-    entry,
-    atr,
-    regime: regime.name,
-    strategy: choice.strategy,
-    explored: choice.explored,
-    propensity: choice.propensity,
-    realizedR: outcome.realizedR,
-    exitReason: outcome.exitReason,
-    closeBar,
-    closeT: candles[closeBar]?.t ?? 0,
+    state,
+    plan,
+    series,
+    trade: {
+      symbol,
+      entryBar: bar,
+      entryT: candles[bar]?.t ?? 0,
+      side,
+      entry,
+      atr: regime.features.atr,
+      regime: regime.name,
+      strategy: choice.strategy,
+      explored: choice.explored,
+      propensity: choice.propensity,
+      realizedR: outcome.realizedR,
+      exitReason: outcome.exitReason,
+      closeBar,
+      closeT: candles[closeBar]?.t ?? 0,
+    },
   };
 }
 
-/** The reward of a closed trade reaches its policy's cells: the one call that changes them. */
+/**
+ * The reward of a closed trade reaches its policy's cells: the one call that changes them. A
+ * reward the service would refuse as implausible counts as a trade but teaches nothing.
+ */
 function credit(open: OpenTrade, horizonBars: number): void {
-  const { state, trade, series } = open;
-  creditClosedTrade(state.cells, state.policy, {
+  const { state, trade, plan, series } = open;
+  const credited = creditBacktestTrade(state.cells, state.policy, {
     symbol: trade.symbol,
     regime: trade.regime,
     strategy: trade.strategy,
     side: trade.side,
-    entry: trade.entry,
-    atr: trade.atr,
+    plan,
+    explored: trade.explored,
+    decidedAt: trade.entryT,
     realizedR: trade.realizedR,
-    at: trade.closeT,
+    closedAt: trade.closeT,
     path: series.candles.slice(trade.entryBar + 1, trade.closeBar + 1),
     horizonBars,
   });
+  if (!credited) state.implausibleRewards++;
   state.closed.push(trade);
 }
 
@@ -457,7 +467,7 @@ function learnedCells(state: PolicyState, symbols: readonly string[]): LearnedCe
           symbol,
           regime,
           strategy,
-          value: shown[strategy]?.value ?? cell.ema,
+          value: shown[strategy]?.value ?? cell.mean,
           count: cell.count,
           realCount: cell.realCount,
           counterfactualCount: cell.counterfactualCount,

@@ -38,6 +38,7 @@ export interface PolicyDetails {
   basis: PolicyBasis;
   explorationRate: number;
   skippedSignals: number;
+  implausibleRewards: number;
   regimes: Partial<Record<RegimeName, PolicySummary>>;
   sides: Partial<Record<Side, PolicySummary>>;
   years: Record<string, PolicySummary>;
@@ -131,6 +132,7 @@ export function backtestJsonReport(
       basis: policy.basis,
       explorationRate: policy.explorationRate,
       skippedSignals: policy.skippedSignals,
+      implausibleRewards: policy.implausibleRewards,
       regimes: policy.regimes,
       sides: policy.sides,
       years: policy.years,

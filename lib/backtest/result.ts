@@ -42,7 +42,7 @@ export interface LearnedCell {
   symbol: string | null;
   regime: RegimeName;
   strategy: StrategyId;
-  /** The value the learner shows for the arm (its `candidates[…].value`); the cell's EMA if it shows none. */
+  /** The value the learner shows for the arm (its `candidates[…].value`); the cell's mean if it shows none. */
   value: number;
   count: number;
   realCount: number;
@@ -75,8 +75,10 @@ export interface PolicyResult {
   years: Record<string, PolicySummary>;
   /** Fraction of decisions that were exploration draws. */
   explorationRate: number;
-  /** Signals this policy could not trade: its detector gave no usable ATR to size a plan. */
+  /** Signals this policy could not trade: no usable ATR, or no plan with every price positive. */
   skippedSignals: number;
+  /** Trades whose reward the service would refuse as implausible: they count, but taught nothing. */
+  implausibleRewards: number;
   /**
    * Final cells, symbol by symbol, regime by regime in `REGIMES` order, strategies in profile
    * order. For the oracle: each static strategy's mean R over the regime's trades in hindsight.

@@ -9,7 +9,6 @@ import {
 } from '../../lib/backtest/engine';
 import { type SignalValue, trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
-import { updateCellStats } from '../../lib/learners/cell-stats';
 import type { CellsByStrategy, ChooseInput, Learner } from '../../lib/learners/learner';
 import type { Policy } from '../../lib/policy';
 import { seededRng } from '../../lib/random';
@@ -72,7 +71,6 @@ function recordingLearner(follow: boolean) {
         policy: 'recording',
       };
     },
-    update: (previous, reward) => updateCellStats(previous, reward, 0.2),
   };
   return { learner, choices };
 }
