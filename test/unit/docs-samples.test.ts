@@ -25,6 +25,7 @@ const SAMPLE_CHECKS: Record<string, string> = {
   'decision-closed': 'test/integration/docs-samples.test.ts',
   'stats-response': 'test/integration/docs-samples.test.ts',
   'backtest-bundled': 'test/unit/backtest-bundled-data.test.ts',
+  'backtest-portfolio': 'test/unit/backtest-bundled-data.test.ts',
 };
 
 const ROOT = new URL('../../', import.meta.url);
