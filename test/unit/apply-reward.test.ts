@@ -428,7 +428,8 @@ describe('reward use case: implausible rewards', () => {
   });
 
   it.each([
-    ['an R beyond the plan', { realizedR: 6 }, 'r-beyond-plan-reach'],
+    // moderate reaches 3.15 R, and 3 R more with the 3-ATR gap allowance on its 1-ATR stop.
+    ['an R beyond the plan', { realizedR: 6.2 }, 'r-beyond-plan-reach'],
     ['an exit price 50× the entry', { exitPrice: 5_000_000 }, 'r-beyond-bound'],
     ['a close in 1970', { realizedR: 1, closedAt: '1970-01-01T00:00:00Z' }, 'closed-before-decision'],
     ['a close in the future', { realizedR: 1, closedAt: '2024-01-02T00:00:00Z' }, 'closed-in-future'],
@@ -443,6 +444,32 @@ describe('reward use case: implausible rewards', () => {
     expect(result).toMatchObject({ outcome: 'implausible', implausibility: { reason } });
     expect(calls.rejections.map(([, rejection]) => rejection.reason)).toEqual([reason]);
     expect(calls.commits).toEqual([]);
+  });
+
+  it('treats a redelivery of the refused event as a duplicate, recording nothing again', async () => {
+    const { store, calls, current } = memoryStore();
+    const { apply } = applier(store);
+    await apply({ ...input, realizedR: 50 });
+    const again = await apply({ ...input, realizedR: 50 });
+    expect(again).toMatchObject({
+      outcome: 'duplicate',
+      conflicts: 0,
+      decision: { status: 'REJECTED', rejection: { eventId: 'e1' } },
+    });
+    expect(calls.rejections).toHaveLength(1);
+    expect(calls.commits).toEqual([]);
+    expect(current()?.status).toBe('REJECTED');
+  });
+
+  it('judges another event for a REJECTED decision afresh', async () => {
+    const { store, calls } = memoryStore();
+    const { apply } = applier(store);
+    await apply({ ...input, realizedR: 50 });
+    expect(await apply({ ...input, eventId: 'e2', realizedR: 60 })).toMatchObject({
+      outcome: 'implausible',
+      decision: { rejection: { eventId: 'e2' } },
+    });
+    expect(calls.rejections.map(([, rejection]) => rejection.eventId)).toEqual(['e1', 'e2']);
   });
 
   it('keeps a number the store cannot hold as text on the rejection', async () => {

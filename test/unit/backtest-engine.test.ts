@@ -454,7 +454,7 @@ describe('runBacktest edge cases', () => {
 
   it('counts a trade whose reward the service would refuse, but teaches nothing from it', () => {
     // Flat around 100, then bar 11 opens at 90: a LONG stopped 1 ATR below 100 exits at the gap, −10 R,
-    // beyond the −2 R a plan can reach with the default 1 R allowance.
+    // beyond the −4 R its stop and the default gap allowance of 3 ATRs can reach.
     const candles: Candle[] = Array.from({ length: 30 }, (_, i) => {
       const level = i <= 10 ? 100 : 90;
       return { t: i * DAY_MS, o: level, h: level + 0.5, l: level - 0.5, c: level };
