@@ -489,6 +489,41 @@ describe('runBacktest edge cases', () => {
     expect(policy?.learned.reduce((sum, cell) => sum + cell.realCount, 0)).toBe(1);
   });
 
+  it('teaches a gap through the stop up to the allowance of 3 ATRs, and refuses one just beyond', () => {
+    // As above, but bar 11 opens at `level`: defensive's stop sits at 99, 1 ATR below the entry.
+    const gapped = (level: number) => {
+      const candles: Candle[] = Array.from({ length: 30 }, (_, i) => {
+        const price = i <= 10 ? 100 : level;
+        return { t: i * DAY_MS, o: price, h: price + 0.5, l: price - 0.5, c: price };
+      });
+      const seen = { lastT: 0 };
+      const signals: SignalValue[] = candles.map((_, i) => (i === 10 ? 1 : 0));
+      const [policy] = runBacktest({
+        candles,
+        signals,
+        policies: [
+          {
+            name: 'gapped',
+            detector: fixedDetector('RANGE_LOW_VOL', 1, seen),
+            learner: recordingLearner(seen).learner,
+            fullInformation: true,
+            pooling: true,
+          },
+        ],
+      }).policies;
+      return policy;
+    };
+    // 96 is 3 ATRs past the stop: −4 R, the edge of what the plan reaches with the allowance.
+    const atEdge = gapped(96);
+    expect(atEdge?.trades[0]).toMatchObject({ strategy: 'defensive', realizedR: -4, closeBar: 11 });
+    expect(atEdge?.implausibleRewards).toBe(0);
+    expect(atEdge?.learned.reduce((sum, cell) => sum + cell.realCount, 0)).toBe(1);
+    const beyond = gapped(95.99);
+    expect(beyond?.trades[0]?.realizedR).toBeCloseTo(-4.01, 9);
+    expect(beyond?.implausibleRewards).toBe(1);
+    expect(beyond?.learned.reduce((sum, cell) => sum + cell.realCount, 0)).toBe(0);
+  });
+
   it('rejects signals that do not match the candles', () => {
     expect(() => runBacktest({ candles: market(1, 10), signals: [1], policies: [] })).toThrow(
       /one value per candle/,

@@ -268,15 +268,49 @@ describe('creditClosedTrade', () => {
     expect(judged.credits.find((credit) => credit.strategy === 'scalp')?.realizedR).toBe(-6.25);
   });
 
+  it('checks an exit price against the stop and the farthest target, each widened by 3 ATRs', () => {
+    // 98,000 is 3 ATRs below the stop (−4 R); 104,250 is 3 ATRs past the farthest target (8.5 R).
+    for (const exitPrice of [98_000, 104_250]) {
+      expect(creditClosedTrade(decision, { realizedR: 1, exitPrice, closedAt }, options)).toMatchObject({
+        plausible: true,
+        realizedR: 1,
+      });
+    }
+    for (const exitPrice of [97_999, 104_251]) {
+      expect(creditClosedTrade(decision, { realizedR: 1, exitPrice, closedAt }, options)).toMatchObject({
+        plausible: false,
+        implausibility: { reason: 'exit-price-beyond-plan-reach' },
+      });
+    }
+  });
+
+  it('accepts a path whose first open lies up to 10 ATRs from the entry, and refuses one beyond', () => {
+    const opening = (o: number) => [{ t: CREATED, o, h: o + 100, l: o - 100, c: o }];
+    for (const o of [95_000, 105_000]) {
+      expect(
+        creditClosedTrade(decision, { realizedR: 1, closedAt, path: opening(o) }, options),
+      ).toMatchObject({
+        plausible: true,
+      });
+    }
+    for (const o of [94_999, 105_001]) {
+      const judged = creditClosedTrade(decision, { realizedR: 1, closedAt, path: opening(o) }, options);
+      expect(judged).toMatchObject({ plausible: false, implausibility: { reason: 'path-off-market' } });
+    }
+  });
+
   it('checks the path’s first candle even when the policy does not learn from paths', () => {
     const early = path.map((bar) => ({ ...bar, t: bar.t - 86_400_000 }));
-    expect(
-      creditClosedTrade(
-        decision,
-        { realizedR: 1, closedAt, path: early },
-        { ...options, fullInformation: false },
-      ),
-    ).toMatchObject({ plausible: false, implausibility: { reason: 'path-before-decision' } });
+    const bandit = { ...options, fullInformation: false };
+    expect(creditClosedTrade(decision, { realizedR: 1, closedAt, path: early }, bandit)).toMatchObject({
+      plausible: false,
+      implausibility: { reason: 'path-before-decision' },
+    });
+    const elsewhere = [{ t: CREATED, o: 1000, h: 1000, l: 1000, c: 1000 }];
+    expect(creditClosedTrade(decision, { realizedR: 1, closedAt, path: elsewhere }, bandit)).toMatchObject({
+      plausible: false,
+      implausibility: { reason: 'path-off-market' },
+    });
   });
 
   it('skips the plausibility checks for an override, crediting the reward as reported', () => {
