@@ -160,7 +160,7 @@ export function creditClosedTrade(
         ...(decision.lastCandleAt === undefined ? {} : { lastCandleAt: decision.lastCandleAt }),
         realizedR,
         ...(exitPriceR === undefined ? {} : { exitPriceR }),
-        ...(first === undefined ? {} : { pathFirstOpen: first.o }),
+        ...(trade.path === undefined ? {} : { pathOpens: trade.path }),
         ...(first?.t === undefined ? {} : { pathStartsAt: first.t }),
         closedAt: trade.closedAt,
         now: options.now,
