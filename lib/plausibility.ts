@@ -11,8 +11,12 @@ export interface PlausibilitySettings {
   entryMaxDistanceAtr: number;
   /** A reward whose |R| exceeds this is implausible, whatever the plan. */
   rewardMaxAbsR: number;
-  /** R beyond the plan's reach by more than this (slippage, a gap through a level) is implausible. */
-  rewardGapAllowanceR: number;
+  /**
+   * How far, in ATRs, a fill may lie beyond the plan's stop or farthest target (slippage, a gap
+   * through a level) before the reward is implausible. In ATRs rather than R, so that a tight
+   * stop (scalp's 0.8 ATR) is allowed the same gap in price as a wide one.
+   */
+  rewardGapAllowanceAtr: number;
   /** How far a TradeClosed's `closedAt` may lie before the decision or after now, in ms. */
   clockSkewMs: number;
 }
@@ -20,7 +24,7 @@ export interface PlausibilitySettings {
 export const DEFAULT_PLAUSIBILITY: Readonly<PlausibilitySettings> = Object.freeze({
   entryMaxDistanceAtr: 10,
   rewardMaxAbsR: 20,
-  rewardGapAllowanceR: 1,
+  rewardGapAllowanceAtr: 3,
   clockSkewMs: 300_000,
 });
 
@@ -53,11 +57,16 @@ export function planReach(plan: ExitPlan): PlanReach {
   return { minR: -1, maxR, farthestTargetR: Math.max(...plan.takeProfits.map((target) => target.r)) };
 }
 
+/** `allowanceAtr` ATRs of price, in the plan's R (its 1 R is the distance from entry to the stop). */
+export function allowanceR(plan: ExitPlan, allowanceAtr: number): number {
+  return (allowanceAtr * plan.atr) / Math.abs(plan.entry - plan.stopLoss);
+}
+
 export const IMPLAUSIBLE_REASONS = [
   'r-beyond-bound',
   'r-beyond-plan-reach',
   'exit-price-beyond-plan-reach',
-  'path-beyond-plan-reach',
+  'path-off-market',
   'closed-before-decision',
   'closed-in-future',
   'path-before-decision',
@@ -82,10 +91,10 @@ export interface RewardFacts {
   realizedR: number;
   /** The R of the whole position closed at the reported exit price, when one was reported. */
   exitPriceR?: number;
-  /** The R every other plan would have made on the path, when a path was sent. */
-  pathR?: readonly { plan: ExitPlan; realizedR: number }[];
   /** `t` of the path's first candle, when a non-empty path was sent. */
   pathStartsAt?: number;
+  /** The path's opens, oldest first: each must lie near the close before it (the entry, for the first). */
+  pathOpens?: readonly { o: number; c: number }[];
   /** Epoch ms of the close. */
   closedAt: number;
   /** Epoch ms now. */
@@ -95,8 +104,11 @@ export interface RewardFacts {
 /**
  * The first reason a reward is implausible for its decision, or undefined when it is plausible.
  * Checked in order: |R| against the absolute bound, R against the plan's reach widened by the
- * allowance (below −1 − allowance, above Σ fraction·r + allowance), the exit price's R against the
- * farthest target, every simulated plan's R on the path against its own reach, the close time
+ * gap allowance (below −1 − allowance, above Σ fraction·r + allowance, the allowance being
+ * `rewardGapAllowanceAtr` ATRs in the plan's R), the exit price's R against the stop and the
+ * farthest target, the path's opens (the first within `entryMaxDistanceAtr` ATRs of the entry,
+ * as an entry price must be, and every later open within as many ATRs of the close before it:
+ * farther, the candles belong to another market), the close time
  * against the decision and the clock (both widened by the skew), and the path's first candle
  * against the decision's last one.
  */
@@ -105,7 +117,7 @@ export function rewardImplausibility(
   settings: PlausibilitySettings,
 ): Implausibility | undefined {
   const { realizedR, plan } = facts;
-  const allowance = settings.rewardGapAllowanceR;
+  const allowance = allowanceR(plan, settings.rewardGapAllowanceAtr);
   if (!(Math.abs(realizedR) <= settings.rewardMaxAbsR)) {
     return {
       reason: 'r-beyond-bound',
@@ -116,7 +128,7 @@ export function rewardImplausibility(
   if (realizedR < reach.minR - allowance || realizedR > reach.maxR + allowance) {
     return {
       reason: 'r-beyond-plan-reach',
-      message: `realizedR ${realizedR} is outside what the plan can reach (${fixed(reach.minR - allowance)} to ${fixed(reach.maxR + allowance)} R with the ${allowance} R allowance)`,
+      message: `realizedR ${realizedR} is outside what the plan can reach (${fixed(reach.minR - allowance)} to ${fixed(reach.maxR + allowance)} R with the gap allowance of ${settings.rewardGapAllowanceAtr} ATR, ${fixed(allowance)} R)`,
     };
   }
   if (facts.exitPriceR !== undefined) {
@@ -129,14 +141,15 @@ export function rewardImplausibility(
       };
     }
   }
-  for (const other of facts.pathR ?? []) {
-    const otherReach = planReach(other.plan);
-    if (!(other.realizedR >= otherReach.minR - allowance && other.realizedR <= otherReach.maxR + allowance)) {
-      return {
-        reason: 'path-beyond-plan-reach',
-        message: `the path prices a plan at ${fixed(other.realizedR)} R, outside its reach of ${fixed(otherReach.minR - allowance)} to ${fixed(otherReach.maxR + allowance)} R: its candles do not belong to this trade`,
-      };
-    }
+  const gap = largestGap(plan, facts.pathOpens ?? []);
+  if (gap !== undefined && !(gap.distanceAtr <= settings.entryMaxDistanceAtr)) {
+    return {
+      reason: 'path-off-market',
+      message:
+        gap.bar === 0
+          ? `the path opens at ${gap.open}, ${fixed(gap.distanceAtr)} ATRs from the entry ${plan.entry} (at most ${settings.entryMaxDistanceAtr}): its candles do not belong to this trade`
+          : `the path's bar ${gap.bar} opens at ${gap.open}, ${fixed(gap.distanceAtr)} ATRs from the close before it, ${gap.from} (at most ${settings.entryMaxDistanceAtr}): its candles do not belong to this trade`,
+    };
   }
   if (facts.closedAt < facts.createdAt - settings.clockSkewMs) {
     return {
@@ -161,6 +174,26 @@ export function rewardImplausibility(
     };
   }
   return undefined;
+}
+
+/**
+ * The path's largest gap, in ATRs: each bar's open against the close before it (the first
+ * bar's against the entry). Bounding it bounds how far past a level a simulated fill can land,
+ * so no arm the path prices can be credited an R far beyond its reach.
+ */
+function largestGap(
+  plan: ExitPlan,
+  bars: readonly { o: number; c: number }[],
+): { bar: number; open: number; from: number; distanceAtr: number } | undefined {
+  let largest: { bar: number; open: number; from: number; distanceAtr: number } | undefined;
+  let from = plan.entry;
+  for (const [bar, { o, c }] of bars.entries()) {
+    const distanceAtr = Math.abs(o - from) / plan.atr;
+    if (largest === undefined || !(distanceAtr <= largest.distanceAtr))
+      largest = { bar, open: o, from, distanceAtr };
+    from = c;
+  }
+  return largest;
 }
 
 function fixed(r: number): string {

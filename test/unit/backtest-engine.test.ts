@@ -463,7 +463,7 @@ describe('runBacktest edge cases', () => {
 
   it('counts a trade whose reward the service would refuse, but teaches nothing from it', () => {
     // Flat around 100, then bar 11 opens at 90: a LONG stopped 1 ATR below 100 exits at the gap, −10 R,
-    // beyond the −2 R a plan can reach with the default 1 R allowance.
+    // beyond the −4 R its stop and the default gap allowance of 3 ATRs can reach.
     const candles: Candle[] = Array.from({ length: 30 }, (_, i) => {
       const level = i <= 10 ? 100 : 90;
       return { t: i * DAY_MS, o: level, h: level + 0.5, l: level - 0.5, c: level };
@@ -496,6 +496,41 @@ describe('runBacktest edge cases', () => {
     // The choice on bar 20 saw no reward from it, in its own cells or the pooled ones.
     expect(recorder.choices[1]?.input).toMatchObject({ cells: {}, pooled: {} });
     expect(policy?.learned.reduce((sum, cell) => sum + cell.realCount, 0)).toBe(1);
+  });
+
+  it('teaches a gap through the stop up to the allowance of 3 ATRs, and refuses one just beyond', () => {
+    // As above, but bar 11 opens at `level`: defensive's stop sits at 99, 1 ATR below the entry.
+    const gapped = (level: number) => {
+      const candles: Candle[] = Array.from({ length: 30 }, (_, i) => {
+        const price = i <= 10 ? 100 : level;
+        return { t: i * DAY_MS, o: price, h: price + 0.5, l: price - 0.5, c: price };
+      });
+      const seen = { lastT: 0 };
+      const signals: SignalValue[] = candles.map((_, i) => (i === 10 ? 1 : 0));
+      const [policy] = runBacktest({
+        candles,
+        signals,
+        policies: [
+          {
+            name: 'gapped',
+            detector: fixedDetector('RANGE_LOW_VOL', 1, seen),
+            learner: recordingLearner(seen).learner,
+            fullInformation: true,
+            pooling: true,
+          },
+        ],
+      }).policies;
+      return policy;
+    };
+    // 96 is 3 ATRs past the stop: −4 R, the edge of what the plan reaches with the allowance.
+    const atEdge = gapped(96);
+    expect(atEdge?.trades[0]).toMatchObject({ strategy: 'defensive', realizedR: -4, closeBar: 11 });
+    expect(atEdge?.implausibleRewards).toBe(0);
+    expect(atEdge?.learned.reduce((sum, cell) => sum + cell.realCount, 0)).toBe(1);
+    const beyond = gapped(95.99);
+    expect(beyond?.trades[0]?.realizedR).toBeCloseTo(-4.01, 9);
+    expect(beyond?.implausibleRewards).toBe(1);
+    expect(beyond?.learned.reduce((sum, cell) => sum + cell.realCount, 0)).toBe(0);
   });
 
   it('rejects signals that do not match the candles', () => {
