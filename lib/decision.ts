@@ -74,6 +74,10 @@ export interface Decision {
   createdAt: number;
   /** Epoch seconds after which DynamoDB TTL may delete the decision. */
   expiresAt: number;
+  /** The select's `idempotencyKey`, when it sent one (the decision id is derived from it). */
+  idempotencyKey?: string;
+  /** Hash of the select request with that key, to tell a retry from a reuse of the key. */
+  requestHash?: string;
   reward?: DecisionReward;
 }
 

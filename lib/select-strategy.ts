@@ -6,6 +6,12 @@ import type { ArmValue, Choice } from './learners/learner';
 import { type Policy, policyCandidates } from './policy';
 import { getProfile } from './profiles';
 import type { RegimeResult } from './regimes/regime-detector';
+import {
+  idempotentDecisionId,
+  type RecordedDecision,
+  recordDecisionOnce,
+  selectRequestHash,
+} from './select-idempotency';
 import type { SelectionStore } from './store/selector-store';
 import type { Clock, Rng, Side, StrategyId } from './types';
 
@@ -49,7 +55,8 @@ export interface SelectStrategyDeps {
   newDecisionId: () => string;
 }
 
-export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
+/** The decision answered, and whether an earlier call with the same idempotency key recorded it. */
+export type SelectStrategy = (request: SelectRequest) => Promise<RecordedDecision>;
 
 /**
  * The select use case: regime → candidates → learner → exit plan → recorded decision. The
@@ -58,8 +65,10 @@ export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
  * symbols when the policy pools (read in the same request). The decision is written before it is
  * answered, so every answer can be rewarded. With the learner
  * disabled the default strategy is answered with propensity 1, and the learner's own choice is
- * still computed and recorded as `shadowChoice` (shadow mode), so learning continues.
+ * still computed and recorded as `shadowChoice` (shadow mode), so learning continues. A request
+ * with an `idempotencyKey` that was already answered gets that answer again (`recordDecisionOnce`).
  *
+ * @throws IdempotencyConflictError when the key was used for a different request.
  * @throws ValidationError when the candles cannot size a plan (no price range: ATR 0), or the
  *   entry price is unusable.
  */
@@ -92,9 +101,10 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
     const lastCandle = request.candles[request.candles.length - 1];
     const entry = request.entryPrice ?? lastCandle?.c ?? Number.NaN;
     const createdAt = deps.clock();
+    const key = request.idempotencyKey;
 
     const decision: Decision = {
-      decisionId: deps.newDecisionId(),
+      decisionId: key === undefined ? deps.newDecisionId() : idempotentDecisionId(key),
       status: 'OPEN',
       symbol: request.symbol,
       side: request.side,
@@ -113,9 +123,9 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
       ...(request.liquidity === undefined ? {} : { liquidity: request.liquidity }),
       createdAt,
       expiresAt: decisionExpiresAt(createdAt, settings.decisionTtlDays),
+      ...(key === undefined ? {} : { idempotencyKey: key, requestHash: selectRequestHash(request) }),
     };
-    await store.recordDecision(decision);
-    return decision;
+    return recordDecisionOnce(store, decision);
   };
 }
 

@@ -94,12 +94,20 @@ export class DynamoSelectorStore implements SelectorStore {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.decision(decision.decisionId), type: DECISION_TYPE, ...decision },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          // TTL deletes expired items late; until then an expired decision must not hold its id.
+          ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt < :now',
+          ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': Math.floor(decision.createdAt / 1000) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
     } catch (error) {
       if (errorName(error) === 'ConditionalCheckFailedException') {
-        throw new DecisionExistsError(decision.decisionId);
+        const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+        throw new DecisionExistsError(
+          decision.decisionId,
+          old === undefined ? undefined : itemToDecision(decodeItem(old)),
+        );
       }
       throw error;
     }
