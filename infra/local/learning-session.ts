@@ -1,7 +1,7 @@
-import type { SelectorClient, SelectResponse } from '../../client';
+import type { SelectorClient } from '../../client';
 import type { SignalValue } from '../../lib/backtest/signals';
 import { signalSide } from '../../lib/backtest/signals';
-import type { ExitPlan } from '../../lib/exit-plan';
+import { exitPlanFromLevels } from '../../lib/exit-plan';
 import { simulateTrade } from '../../lib/simulator';
 import type { Candle, RegimeName, Side, StrategyId } from '../../lib/types';
 
@@ -104,7 +104,7 @@ export async function runLearningSession(input: LearningSessionInput): Promise<S
       });
       const outcome = simulateTrade({
         side,
-        plan: toExitPlan(response.plan),
+        plan: exitPlanFromLevels(response.plan),
         bars: candles,
         startIndex: bar + 1,
         horizonBars: input.horizonBars,
@@ -148,16 +148,6 @@ async function publishClose(input: LearningSessionInput, trade: SessionTrade): P
     path: candles.slice(trade.entryBar + 1, trade.closeBar + 1),
   });
   await client.waitForReward(trade.decisionId, { timeoutMs: input.creditTimeoutMs ?? 10_000 });
-}
-
-/** The response's plan as the simulator reads it (the contract omits each target's ATR multiple). */
-export function toExitPlan(plan: SelectResponse['plan']): ExitPlan {
-  const [tp1, tp2, tp3] = plan.takeProfits;
-  if (tp1 === undefined || tp2 === undefined || tp3 === undefined) {
-    throw new Error(`a plan has three take-profits, this one has ${plan.takeProfits.length}`);
-  }
-  const target = (tp: typeof tp1) => ({ ...tp, atrMultiple: Math.abs(tp.price - plan.entry) / plan.atr });
-  return { ...plan, takeProfits: [target(tp1), target(tp2), target(tp3)] };
 }
 
 function mean(values: readonly number[]): number {
