@@ -23,7 +23,7 @@ export interface StackSettings {
   eventBusName: string | undefined;
   /**
    * Reserved concurrency of the reward function, unset by default: a few keeps rewards racing for
-   * one cell few (see README, "Benchmarks"), but it is taken from the account's concurrency quota.
+   * one cell few (docs/design.md, "Benchmarks"), but it is taken from the account's concurrency quota.
    */
   rewardConcurrency: number | undefined;
   /** Where alarm notifications go; no SNS topic is created without it. */

@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: the selector at work, through the real local stack (see README, "Demo").
+ * `npm run demo`: the selector at work, through the real local stack (docs/learning.md, "Demo").
  *
  *   npm run demo [-- --url URL] [--data FILE.csv] [--bars N] [--symbol S] [--seed N]
  *

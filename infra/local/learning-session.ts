@@ -136,8 +136,8 @@ export async function runLearningSession(input: LearningSessionInput): Promise<S
 }
 
 /**
- * Publishes the trade's TradeClosed with its price path, then waits until it is credited. The
- * close is stamped now (the client's default), as a live bot reports it.
+ * Publishes the trade's TradeClosed with its price path, then waits until it is credited.
+ * @throws Error when the reward was refused as implausible (the decision is REJECTED).
  */
 async function publishClose(input: LearningSessionInput, trade: SessionTrade): Promise<void> {
   const { client, candles } = input;
@@ -145,9 +145,18 @@ async function publishClose(input: LearningSessionInput, trade: SessionTrade): P
     decisionId: trade.decisionId,
     realizedR: trade.realizedR,
     tradeId: `${input.symbol}-${trade.entryBar}`,
+    // No closedAt: a replay closes its trades now, which the client stamps (the candles' own
+    // dates lie before the decisions, and a close before its decision is implausible).
     path: candles.slice(trade.entryBar + 1, trade.closeBar + 1),
   });
-  await client.waitForReward(trade.decisionId, { timeoutMs: input.creditTimeoutMs ?? 10_000 });
+  const decision = await client.waitForReward(trade.decisionId, {
+    timeoutMs: input.creditTimeoutMs ?? 10_000,
+  });
+  if (decision.status === 'REJECTED') {
+    throw new Error(
+      `TradeClosed for decision ${trade.decisionId} was refused: ${JSON.stringify(decision.rejection)}`,
+    );
+  }
 }
 
 function mean(values: readonly number[]): number {

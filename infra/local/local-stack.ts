@@ -229,7 +229,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 
   let stopping: Promise<void> | undefined;
-  const storage = dynamo.dataDir === undefined ? 'in memory' : `data in ${dynamo.dataDir}`;
   const drain = async () => {
     // An answered PutEvents routes its events on the next turn; deliveries queued meanwhile count too.
     let pending: Promise<void>;
@@ -245,7 +244,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tableName,
     config: { ...config, tableName },
     dynamo,
-    readyLine: `meta-strategy-selector ready on ${url} (DynamoDB Local on :${dynamo.port}, ${storage})`,
+    readyLine: readyLine(url, dynamo.port, dynamo.dataDir),
     drain,
     stop: () => {
       stopping ??= (async () => {
@@ -256,6 +255,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return stopping;
     },
   };
+}
+
+/** The one line `npm start` prints once it serves: where, and where the data lives. */
+export function readyLine(url: string, dynamoPort: number, dataDir: string | undefined): string {
+  const storage = dataDir === undefined ? 'in memory' : `data in ${dataDir}`;
+  return `meta-strategy-selector ready on ${url} (DynamoDB Local on :${dynamoPort}, ${storage})`;
 }
 
 function send(

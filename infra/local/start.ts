@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole service on this machine (see README, "Run it locally").
+ * `npm start`: the whole service on this machine (docs/operations.md, "Local stack").
  *
  *   npm start [-- --data-dir DIR] [--seed N] [--port N]
  *

@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { backtestPolicies } from '../../lib/backtest/command';
+import { backtestPolicies, runBacktestCommand } from '../../lib/backtest/command';
 import { ORACLE_POLICY_NAME, runBacktest } from '../../lib/backtest/engine';
 import { trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
+import { docOutputs, expectTextSample } from '../helpers/doc-samples';
 import { loadTtrcCandles } from '../helpers/ttrc-fixture';
 
 /**
@@ -38,5 +41,28 @@ describe('backtest on the bundled ttrc daily bars', () => {
   it('earns more than the original learner, and no more than the regime oracle', () => {
     expect(meanR('default')).toBeGreaterThan(meanR('seed'));
     expect(meanR('default')).toBeLessThanOrEqual(meanR(ORACLE_POLICY_NAME));
+  });
+});
+
+describe('npm run backtest on the bundled data', () => {
+  it('prints the results table docs/learning.md shows', async () => {
+    let stdout = '';
+    const code = await runBacktestCommand(
+      ['--data', fileURLToPath(new URL('../fixtures/ttrc-daily.csv', import.meta.url))],
+      {
+        readText: (path) => readFile(path, 'utf8'),
+        writeText: async () => {},
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: () => {},
+        config: () => loadConfig(ENV_DEFAULTS),
+        now: () => 0,
+      },
+    );
+    expect(code).toBe(0);
+    // The first paragraph is the headline (file, bars, time); the table follows it.
+    const table = stdout.slice(stdout.indexOf('\n\n') + 2).trimEnd();
+    for (const block of docOutputs('backtest-bundled')) expectTextSample(block, table);
   });
 });

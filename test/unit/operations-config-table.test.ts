@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, type ConfigVariable, LOCAL_CONFIG_VARIABLES } from '../../lib/config';
 
 /**
- * The README's configuration table is documentation of `lib/config.ts`; this keeps the two
- * from drifting. When it fails, paste the expected table it prints into the README's
- * "Configuration" section.
+ * The operators' configuration table (docs/operations.md) is documentation of `lib/config.ts`;
+ * this keeps the two from drifting. When it fails, paste the expected table it prints into the
+ * "Configuration" section of docs/operations.md.
  */
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const OPERATIONS = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
 const HEADINGS = ['Variable', 'Default', 'Accepts', 'Meaning'];
 
 function expectedRow(variable: ConfigVariable): string[] {
@@ -20,12 +20,12 @@ function expectedRow(variable: ConfigVariable): string[] {
   ].map((cell) => cell.replaceAll('|', '\\|'));
 }
 
-/** The cells of each row of the first table in the README's "Configuration" section. */
-function readmeTable(): string[][] {
-  const start = README.indexOf('\n## Configuration\n');
-  if (start < 0) throw new Error('README.md has no "## Configuration" section');
-  const next = README.indexOf('\n## ', start + 1);
-  const section = README.slice(start, next < 0 ? undefined : next);
+/** The cells of each row of the first table in the "Configuration" section. */
+function configurationTable(): string[][] {
+  const start = OPERATIONS.indexOf('\n## Configuration\n');
+  if (start < 0) throw new Error('docs/operations.md has no "## Configuration" section');
+  const next = OPERATIONS.indexOf('\n## ', start + 1);
+  const section = OPERATIONS.slice(start, next < 0 ? undefined : next);
   const lines = section.split('\n').filter((line) => line.startsWith('|'));
   return lines
     .filter((line) => !/^\|[\s:|-]+\|$/.test(line))
@@ -37,10 +37,10 @@ function readmeTable(): string[][] {
     );
 }
 
-describe('README configuration table', () => {
+describe('the configuration table of docs/operations.md', () => {
   it('lists every variable of lib/config.ts, in order, with its default, what it accepts and its meaning', () => {
     const expected = [HEADINGS, ...[...CONFIG_VARIABLES, ...LOCAL_CONFIG_VARIABLES].map(expectedRow)];
-    const table = readmeTable();
+    const table = configurationTable();
     if (JSON.stringify(table) !== JSON.stringify(expected)) {
       console.error(`Expected table:\n${expected.map((row) => `| ${row.join(' | ')} |`).join('\n')}`);
     }
