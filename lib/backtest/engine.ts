@@ -192,11 +192,12 @@ const BACKTEST_PLAUSIBILITY = { ...DEFAULT_PLAUSIBILITY, clockSkewMs: Number.POS
  * 3. the chosen profile's plan is sized on the regime's `features.atr` at entry = the bar's
  *    close, and replayed with the shared simulator on the following bars.
  *
- * The outcome is known at once but withheld: the learner's `update` gets the realized R only at
- * the close bar. A `fullInformation` policy then also gets, for every other profile, the outcome
- * `counterfactualOutcomes` gives on the trade's path (the bars from entry to its close, as a bot
- * sends it in TradeClosed), marked counterfactual. With `pooling`, the pooled cells get the same
- * updates.
+ * The outcome is known at once but withheld: the trade's reward reaches its policy only at the
+ * close bar, through the credit core the reward function runs (`creditClosedTrade`, then
+ * `cellIncrements` added to the in-memory cells as the store's `ADD` does). A `fullInformation`
+ * policy's other profiles get their outcomes on the trade's path (the bars from entry to its
+ * close, as a bot sends it in TradeClosed), marked counterfactual; with `pooling`, the pooled cells
+ * get the same.
  *
  * When the run includes `static:<strategy>` policies, an `oracle:regime-in-hindsight` result is
  * added: per regime (as `oracleRegimesFrom` detected it), the static strategy with the highest

@@ -180,7 +180,8 @@ describe('functions', () => {
       );
       expect(exported).toBe('function');
     }
-  });
+    // Three node processes, each loading a bundle: seconds on a loaded machine, not a timing test.
+  }, 60_000);
 });
 
 describe('permissions', () => {

@@ -282,55 +282,86 @@ describe('rewardImplausibility', () => {
     });
   });
 
-  describe("the path's first open against the entry", () => {
+  describe("the path's opens against the entry and the close before each", () => {
+    it('refuses a later bar that opens farther from the close before it, naming the bar', () => {
+      // The first bar opens at the entry and closes at 101; the second opens 10.5 ATRs above.
+      const opens = [
+        { o: 100, c: 101 },
+        { o: 111.5, c: 111.5 },
+      ];
+      expect(rewardImplausibility(facts({ pathOpens: opens }), settings)).toEqual({
+        reason: 'path-off-market',
+        message:
+          "the path's bar 1 opens at 111.5, 10.5 ATRs from the close before it, 101 (at most 10): its candles do not belong to this trade",
+      });
+      // A path that drifts far, one bar at a time, is of this market.
+      const drift = Array.from({ length: 40 }, (_, i) => ({ o: 100 + 5 * i, c: 105 + 5 * i }));
+      expect(reasonOf({ pathOpens: drift })).toBeUndefined();
+      // A bar of another market in the middle of the path (a price of 1,000,000 against 100).
+      expect(
+        reasonOf({
+          pathOpens: [
+            { o: 100, c: 100 },
+            { o: 1e6, c: 1e6 },
+          ],
+        }),
+      ).toBe('path-off-market');
+    });
+
     // Within entryMaxDistanceAtr (10) ATRs of the entry 100 on ATR 1, as an entry price must be.
     it('accepts a path that opens anywhere up to the distance from the entry, on either side', () => {
-      expect(reasonOf({ pathFirstOpen: 100 })).toBeUndefined();
-      expect(reasonOf({ pathFirstOpen: 110 })).toBeUndefined();
-      expect(reasonOf({ pathFirstOpen: 90 })).toBeUndefined();
-      expect(reasonOf({ pathFirstOpen: 109.999999 })).toBeUndefined();
+      expect(reasonOf({ pathOpens: [{ o: 100, c: 100 }] })).toBeUndefined();
+      expect(reasonOf({ pathOpens: [{ o: 110, c: 110 }] })).toBeUndefined();
+      expect(reasonOf({ pathOpens: [{ o: 90, c: 90 }] })).toBeUndefined();
+      expect(reasonOf({ pathOpens: [{ o: 109.999999, c: 109.999999 }] })).toBeUndefined();
     });
 
     it('judges the open by the entry distance, and leaves the gap allowance to R', () => {
       // 93 lies 5 ATRs past trend_rider's stop at 98, 2 more than the gap allowance: the path is
       // still of this market; only an R beyond −1 − 1.5 is refused, and for R.
-      expect(reasonOf({ pathFirstOpen: 93, realizedR: -2.5 })).toBeUndefined();
-      expect(reasonOf({ pathFirstOpen: 93, realizedR: -3.5 })).toBe('r-beyond-plan-reach');
+      expect(reasonOf({ pathOpens: [{ o: 93, c: 93 }], realizedR: -2.5 })).toBeUndefined();
+      expect(reasonOf({ pathOpens: [{ o: 93, c: 93 }], realizedR: -3.5 })).toBe('r-beyond-plan-reach');
     });
 
     it('refuses a path that opens farther, naming the open, its distance and the limit', () => {
-      expect(rewardImplausibility(facts({ pathFirstOpen: 110.5 }), settings)).toEqual({
+      expect(rewardImplausibility(facts({ pathOpens: [{ o: 110.5, c: 110.5 }] }), settings)).toEqual({
         reason: 'path-off-market',
         message:
           'the path opens at 110.5, 10.5 ATRs from the entry 100 (at most 10): its candles do not belong to this trade',
       });
-      expect(reasonOf({ pathFirstOpen: 110.000001 })).toBe('path-off-market');
-      expect(reasonOf({ pathFirstOpen: 89.999999 })).toBe('path-off-market');
+      expect(reasonOf({ pathOpens: [{ o: 110.000001, c: 110.000001 }] })).toBe('path-off-market');
+      expect(reasonOf({ pathOpens: [{ o: 89.999999, c: 89.999999 }] })).toBe('path-off-market');
       // Candles of another market: 1000 against an entry of 100.
-      expect(reasonOf({ pathFirstOpen: 1000 })).toBe('path-off-market');
+      expect(reasonOf({ pathOpens: [{ o: 1000, c: 1000 }] })).toBe('path-off-market');
     });
 
     it('refuses a path whose open is no number', () => {
-      expect(reasonOf({ pathFirstOpen: Number.NaN })).toBe('path-off-market');
-      expect(reasonOf({ pathFirstOpen: Number.POSITIVE_INFINITY })).toBe('path-off-market');
+      expect(reasonOf({ pathOpens: [{ o: Number.NaN, c: Number.NaN }] })).toBe('path-off-market');
+      expect(reasonOf({ pathOpens: [{ o: Number.POSITIVE_INFINITY, c: Number.POSITIVE_INFINITY }] })).toBe(
+        'path-off-market',
+      );
     });
 
     it('measures the distance in ATRs of the plan and follows the setting', () => {
       // On ATR 900 at 65,000, 10 ATRs are 9,000 of price.
       const wideAtr = plan('trend_rider', 'SHORT', 65_000, 900);
-      expect(reasonOf({ side: 'SHORT', plan: wideAtr, realizedR: 1, pathFirstOpen: 56_000 })).toBeUndefined();
-      expect(reasonOf({ side: 'SHORT', plan: wideAtr, realizedR: 1, pathFirstOpen: 55_999 })).toBe(
-        'path-off-market',
-      );
+      expect(
+        reasonOf({ side: 'SHORT', plan: wideAtr, realizedR: 1, pathOpens: [{ o: 56_000, c: 56_000 }] }),
+      ).toBeUndefined();
+      expect(
+        reasonOf({ side: 'SHORT', plan: wideAtr, realizedR: 1, pathOpens: [{ o: 55_999, c: 55_999 }] }),
+      ).toBe('path-off-market');
       const strict = { ...settings, entryMaxDistanceAtr: 0.5 };
-      expect(reasonOf({ pathFirstOpen: 100.5 }, strict)).toBeUndefined();
-      expect(reasonOf({ pathFirstOpen: 100.500001 }, strict)).toBe('path-off-market');
+      expect(reasonOf({ pathOpens: [{ o: 100.5, c: 100.5 }] }, strict)).toBeUndefined();
+      expect(reasonOf({ pathOpens: [{ o: 100.500001, c: 100.500001 }] }, strict)).toBe('path-off-market');
     });
 
     it('is checked after R and the exit price, and before the close time', () => {
-      expect(reasonOf({ pathFirstOpen: 1000, realizedR: 8 })).toBe('r-beyond-plan-reach');
-      expect(reasonOf({ pathFirstOpen: 1000, exitPriceR: 99 })).toBe('exit-price-beyond-plan-reach');
-      expect(reasonOf({ pathFirstOpen: 1000, closedAt: 0 })).toBe('path-off-market');
+      expect(reasonOf({ pathOpens: [{ o: 1000, c: 1000 }], realizedR: 8 })).toBe('r-beyond-plan-reach');
+      expect(reasonOf({ pathOpens: [{ o: 1000, c: 1000 }], exitPriceR: 99 })).toBe(
+        'exit-price-beyond-plan-reach',
+      );
+      expect(reasonOf({ pathOpens: [{ o: 1000, c: 1000 }], closedAt: 0 })).toBe('path-off-market');
     });
   });
 
