@@ -13,6 +13,7 @@ import { type BacktestResult, DEFAULT_BACKTEST_SYMBOL, runBacktest } from '../..
 import { trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import { createDefaultPolicy } from '../../lib/policies';
+import { docOutputs, expectTextSample } from '../helpers/doc-samples';
 
 /**
  * The service and the backtest agree end to end: the example bot, trading the bundled bars
@@ -84,6 +85,15 @@ describe('example bot against a fresh local stack', () => {
       .split('\n')
       .find((line) => line.startsWith('R per trade:'));
     expect(summary).toBe(`R per trade: ${meanR} over ${trades} trades`);
+  });
+
+  it('prints what docs/api.md shows: the last trade and R per trade', () => {
+    const lines = botText.out.join('').trimEnd().split('\n');
+    const lastTrade = lines.filter((line) => line.startsWith('trade ')).at(-1) ?? '';
+    const summary = lines.slice(lines.findIndex((line) => line.startsWith('R per trade:')));
+    for (const block of docOutputs('example-bot-summary')) {
+      expectTextSample(block, [lastTrade, ...summary].join('\n'));
+    }
   });
 
   it('takes every trade the backtest takes, with the same plan, exit and R', () => {
