@@ -52,6 +52,15 @@ describe('documentation samples', () => {
     for (const block of docOutputs('select-invalid')) expectJsonSample(block, json(response));
   });
 
+  it('select-conflict: an idempotency key reused with another request', async () => {
+    const body = {
+      ...(JSON.parse(loadEvent<APIGatewayProxyEventV2>('select-valid.json').body ?? '{}') as object),
+    };
+    await h.select(selectEvent({ ...body, idempotencyKey: 'order-42' }));
+    const response = await h.select(selectEvent({ ...body, idempotencyKey: 'order-42', side: 'SHORT' }));
+    for (const block of docOutputs('select-conflict')) expectJsonSample(block, json(response));
+  });
+
   describe('after the TradeClosed of the walk-through', () => {
     beforeAll(async () => {
       h.clock.now += 4 * 3_600_000;
