@@ -1,7 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -12,6 +18,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { HTTP_ROUTES } from '../lib/contract/http-routes';
 import { TABLE_DEFINITION } from '../lib/store/table';
 import { tradeClosedPattern } from '../lib/trade-closed-event';
 import { SelectorFunction } from './selector-function';
@@ -179,11 +186,24 @@ export class SelectorStack extends Stack {
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
-    const selectIntegration = new HttpLambdaIntegration('SelectIntegration', select.function);
-    const statsIntegration = new HttpLambdaIntegration('StatsIntegration', stats.function);
-    this.api.addRoutes({ path: '/v1/select', methods: [HttpMethod.POST], integration: selectIntegration });
-    for (const path of ['/v1/strategies', '/v1/stats', '/v1/decisions/{decisionId}']) {
-      this.api.addRoutes({ path, methods: [HttpMethod.GET], integration: statsIntegration });
+    const integrations = {
+      select: new HttpLambdaIntegration('SelectIntegration', select.function),
+      stats: new HttpLambdaIntegration('StatsIntegration', stats.function),
+    };
+    for (const route of Object.values(HTTP_ROUTES)) {
+      const [added] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: integrations[route.function],
+        ...(route.authorization === 'none' ? { authorizer: new HttpNoneAuthorizer() } : {}),
+      });
+      if (route.authorization === 'none' && added !== undefined) {
+        Validations.of(added).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'The health check is open on purpose: load balancers and uptime monitors cannot sign SigV4. It answers only whether the table answers, reads one key that never exists, and the stage throttle bounds it.',
+        });
+      }
     }
 
     const eventSource = settings.functionEnvironment.EVENT_SOURCE;

@@ -180,7 +180,7 @@ describe('functions', () => {
       );
       expect(exported).toBe('function');
     }
-  });
+  }, 60_000);
 });
 
 describe('permissions', () => {
@@ -253,19 +253,30 @@ describe('HTTP API', () => {
     ][0];
   };
 
-  it("serves the design's routes, each with AWS_IAM authorization", () => {
+  it("serves the design's routes with AWS_IAM authorization, and an open health check", () => {
     expect(routes.map((route) => route.Properties?.RouteKey).sort()).toEqual([
       'GET /v1/decisions/{decisionId}',
+      'GET /v1/health',
       'GET /v1/stats',
       'GET /v1/strategies',
       'POST /v1/select',
     ]);
-    for (const route of routes) expect(route.Properties?.AuthorizationType).toBe('AWS_IAM');
+    for (const route of routes) {
+      const open = route.Properties?.RouteKey === 'GET /v1/health';
+      expect(route.Properties?.AuthorizationType, String(route.Properties?.RouteKey)).toBe(
+        open ? 'NONE' : 'AWS_IAM',
+      );
+    }
   });
 
   it('sends select to the select function and the reads to the stats function', () => {
     expect(integrationTarget('POST /v1/select')).toBe('SelectFunction');
-    for (const key of ['GET /v1/strategies', 'GET /v1/stats', 'GET /v1/decisions/{decisionId}']) {
+    for (const key of [
+      'GET /v1/strategies',
+      'GET /v1/stats',
+      'GET /v1/decisions/{decisionId}',
+      'GET /v1/health',
+    ]) {
       expect(integrationTarget(key)).toBe('StatsFunction');
     }
     template.resourcePropertiesCountIs(
