@@ -19,29 +19,54 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { HTTP_ROUTES } from '../lib/contract/http-routes';
-import { TABLE_DEFINITION } from '../lib/store/table';
+import { PARTITION_PATTERNS, TABLE_DEFINITION } from '../lib/store/table';
 import { tradeClosedPattern } from '../lib/trade-closed-event';
 import { SelectorFunction } from './selector-function';
 import { SelectorObservability } from './selector-observability';
 import { DEFAULT_EVENT_BUS, readSettings, type StackSettings } from './settings';
 
+/** Actions on the table, limited to the partitions whose keys match `partitions`. */
+export interface TableGrant {
+  actions: readonly string[];
+  /** `dynamodb:LeadingKeys` patterns (StringLike) from lib/store/table.ts. */
+  partitions: readonly string[];
+}
+
 /**
- * The DynamoDB actions each function's code performs, one by one. IAM authorizes each item of a
- * TransactWriteItems call by its own action (Put → PutItem, Update → UpdateItem, ConditionCheck →
- * ConditionCheckItem), so there is no "TransactWriteItems" action to grant.
+ * What each function's code does on the table, action by action, and on which partitions. IAM
+ * authorizes each item of a TransactWriteItems call by its own action (Put → PutItem, Update →
+ * UpdateItem), so there is no "TransactWriteItems" action to grant, and it checks every key of a
+ * BatchGetItem or transaction against the partition condition.
  */
-export const TABLE_ACTIONS = {
-  /** Reads the symbol's and the pool's cells (BatchGetItem), writes the decision (PutItem). */
-  select: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+export const TABLE_ACCESS = {
+  select: [
+    /** Reads the symbol's and the pool's cells. */
+    {
+      actions: ['dynamodb:BatchGetItem'],
+      partitions: [...PARTITION_PATTERNS.symbol, ...PARTITION_PATTERNS.pool],
+    },
+    /** Writes the decision, and nothing else. */
+    { actions: ['dynamodb:PutItem'], partitions: PARTITION_PATTERNS.decision },
+  ],
   /**
    * Reads the decision (GetItem) and its cells (BatchGetItem), then in one TransactWriteItems
    * closes the decision (Update) and writes the cells (Put); after a lost race, takes a place in
-   * the cell's reward queue (UpdateItem).
+   * the cell's reward queue (UpdateItem, in the cell's partition).
    */
-  reward: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  /** Reads a decision (GetItem), queries a symbol's cells (Query). */
-  stats: ['dynamodb:GetItem', 'dynamodb:Query'],
-} as const;
+  reward: [
+    {
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      partitions: [...PARTITION_PATTERNS.decision, ...PARTITION_PATTERNS.symbol, ...PARTITION_PATTERNS.pool],
+    },
+  ],
+  /** Reads a decision (GetItem, also the health check's probe) and queries a symbol's cells. */
+  stats: [
+    {
+      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+      partitions: [...PARTITION_PATTERNS.decision, ...PARTITION_PATTERNS.symbol],
+    },
+  ],
+} as const satisfies Record<string, readonly TableGrant[]>;
 
 /** Async delivery of TradeClosed: how long EventBridge and then Lambda keep trying before the queues take over. */
 const DELIVERY = {
@@ -154,14 +179,21 @@ export class SelectorStack extends Stack {
       timeout: Duration.seconds(10),
     });
     const grants = [
-      [select, TABLE_ACTIONS.select, false],
-      [reward, TABLE_ACTIONS.reward, true],
-      [stats, TABLE_ACTIONS.stats, false],
+      [select, TABLE_ACCESS.select, false],
+      [reward, TABLE_ACCESS.reward, true],
+      [stats, TABLE_ACCESS.stats, false],
     ] as const;
-    for (const [fn, actions, asyncInvoked] of grants) {
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: [...actions], resources: [this.table.tableArn] }),
-      );
+    for (const [fn, access, asyncInvoked] of grants) {
+      for (const grant of access as readonly TableGrant[]) {
+        fn.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: [...grant.actions],
+            resources: [this.table.tableArn],
+            // ForAllValues: every key the request touches must match one of the patterns.
+            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
+          }),
+        );
+      }
       acknowledgeFunctionFindings(fn, asyncInvoked, settings.tracing);
     }
 

@@ -6,7 +6,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV_DEFAULTS } from '../../lib/config';
 import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/observability';
-import { TABLE_DEFINITION } from '../../lib/store/table';
+import { keys, PARTITION_PATTERNS, TABLE_DEFINITION } from '../../lib/store/table';
 import { tradeClosedPattern } from '../../lib/trade-closed-event';
 import { REGIMES } from '../../lib/types';
 import { propertiesOf, removeSynthesized, resourceNamed, resourcesOf, synthesize } from '../infra/synth';
@@ -222,6 +222,65 @@ describe('permissions', () => {
       ].sort(),
     );
     expect(allActions('StatsRole')).toEqual([...base, 'dynamodb:GetItem', 'dynamodb:Query'].sort());
+  });
+
+  /** Each DynamoDB statement of the role: its actions and the partitions it is limited to. */
+  const tableGrants = (role: string) =>
+    statementsOf(role)
+      .filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')))
+      .map((statement) => ({
+        actions: actionsOf(statement).sort(),
+        partitions: (
+          (statement as { Condition?: Record<string, Record<string, string[]>> }).Condition?.[
+            'ForAllValues:StringLike'
+          ]?.['dynamodb:LeadingKeys'] ?? []
+        ).sort(),
+      }));
+
+  it('limits every table statement to partitions by dynamodb:LeadingKeys (ForAllValues:StringLike)', () => {
+    for (const role of ['SelectRole', 'RewardRole', 'StatsRole']) {
+      const grants = tableGrants(role);
+      expect(grants.length, role).toBeGreaterThan(0);
+      for (const grant of grants) expect(grant.partitions.length, role).toBeGreaterThan(0);
+    }
+  });
+
+  it('lets select read only symbol and pool cells, and write only decisions', () => {
+    expect(tableGrants('SelectRole')).toEqual(
+      expect.arrayContaining([
+        { actions: ['dynamodb:BatchGetItem'], partitions: ['POOL', 'POOL#*', 'SYMBOL#*'] },
+        { actions: ['dynamodb:PutItem'], partitions: ['DECISION#*'] },
+      ]),
+    );
+    expect(tableGrants('SelectRole')).toHaveLength(2);
+  });
+
+  it('lets reward touch decisions, symbol cells and pooled cells (POOL today, POOL#<shard> later)', () => {
+    expect(tableGrants('RewardRole')).toEqual([
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        partitions: ['DECISION#*', 'POOL', 'POOL#*', 'SYMBOL#*'],
+      },
+    ]);
+  });
+
+  it('lets stats read decisions and symbol cells only', () => {
+    expect(tableGrants('StatsRole')).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:Query'], partitions: ['DECISION#*', 'SYMBOL#*'] },
+    ]);
+  });
+
+  it('uses patterns that match the keys the store writes', () => {
+    const like = (pattern: string, value: string) =>
+      new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+    const matches = (patterns: readonly string[], value: string) => patterns.some((p) => like(p, value));
+    expect(matches(PARTITION_PATTERNS.symbol, keys.cell('BTCUSDT', 'TREND_UP', 'scalp').pk)).toBe(true);
+    expect(matches(PARTITION_PATTERNS.symbol, keys.symbolPartition('BTC/USDT'))).toBe(true);
+    expect(matches(PARTITION_PATTERNS.pool, keys.pooledCell('TREND_UP', 'scalp').pk)).toBe(true);
+    expect(matches(PARTITION_PATTERNS.pool, 'POOL#3')).toBe(true);
+    expect(matches(PARTITION_PATTERNS.decision, keys.decision('564f79a9').pk)).toBe(true);
+    expect(matches(PARTITION_PATTERNS.decision, keys.cell('X', 'TREND_UP', 'scalp').pk)).toBe(false);
+    expect(matches(PARTITION_PATTERNS.pool, 'POOLSIDE')).toBe(false);
   });
 
   it('uses no wildcard action and scopes every resource except X-Ray', () => {
