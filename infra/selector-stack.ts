@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -18,7 +19,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { HTTP_ROUTES } from '../lib/contract/http-routes';
+import { HTTP_ROUTES, routeKey } from '../lib/contract/http-routes';
 import { PARTITION_PATTERNS, TABLE_DEFINITION } from '../lib/store/table';
 import { tradeClosedPattern } from '../lib/trade-closed-event';
 import { SelectorFunction } from './selector-function';
@@ -77,6 +78,12 @@ const DELIVERY = {
   /** The longest SQS allows, so an operator has two weeks to inspect and redrive. */
   queueRetention: Duration.days(14),
 } as const;
+
+/**
+ * The health check's own throttle: a few load balancers and monitors probing every few seconds
+ * need far less, and an unsigned route must not be a way to spend the stage's capacity.
+ */
+export const OPEN_ROUTE_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
 
 const handlerPath = (name: string) =>
   fileURLToPath(new URL(`../functions/${name}/handler.ts`, import.meta.url));
@@ -223,14 +230,24 @@ export class SelectorStack extends Stack {
       stats: new HttpLambdaIntegration('StatsIntegration', stats.function),
     };
     for (const route of Object.values(HTTP_ROUTES)) {
-      const [added] = this.api.addRoutes({
+      const added = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integrations[route.function],
         ...(route.authorization === 'none' ? { authorizer: new HttpNoneAuthorizer() } : {}),
       });
-      if (route.authorization === 'none' && added !== undefined) {
-        Validations.of(added).acknowledge({
+      const [open] = route.authorization === 'none' ? added : [];
+      if (open !== undefined) {
+        // The open route gets its own small bucket, so probes cannot spend the bots' requests; the
+        // stage must be created after the route its settings name.
+        (this.stage.node.defaultChild as CfnStage).routeSettings = {
+          [routeKey(route)]: {
+            ThrottlingRateLimit: OPEN_ROUTE_THROTTLE.rateLimit,
+            ThrottlingBurstLimit: OPEN_ROUTE_THROTTLE.burstLimit,
+          },
+        };
+        this.stage.node.addDependency(open);
+        Validations.of(open).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason:
             'The health check is open on purpose: load balancers and uptime monitors cannot sign SigV4. It answers only whether the table answers, reads one key that never exists, and the stage throttle bounds it.',
@@ -261,7 +278,9 @@ export class SelectorStack extends Stack {
     });
 
     const observability = new SelectorObservability(this, 'Observability', {
-      functions: { Select: select.function, Reward: reward.function, Stats: stats.function },
+      functions: { Select: select.function, Stats: stats.function },
+      asyncFunction: { name: 'Reward', fn: reward.function },
+      table: this.table,
       deadLetterQueues: { TradeClosedDelivery: deliveryDlq, RewardFailure: rewardFailures },
       stage: this.stage,
       alarmEmail: settings.alarmEmail,

@@ -328,6 +328,19 @@ describe('HTTP API', () => {
     }
   });
 
+  it('gives the open health check a small bucket of its own, created before the stage that names it', () => {
+    const [stageId, stage] = resourceNamed(template, 'AWS::ApiGatewayV2::Stage', 'DefaultStage');
+    expect(stage.Properties?.RouteSettings).toEqual({
+      'GET /v1/health': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+    const healthRouteId = Object.entries(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).find(
+      ([, route]) => route.Properties?.RouteKey === 'GET /v1/health',
+    )?.[0];
+    const dependsOn = (template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[stageId]
+      ?.DependsOn;
+    expect(dependsOn).toContain(healthRouteId);
+  });
+
   it('sends select to the select function and the reads to the stats function', () => {
     expect(integrationTarget('POST /v1/select')).toBe('SelectFunction');
     for (const key of [
@@ -350,7 +363,8 @@ describe('HTTP API', () => {
     expect(stage.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      // A 500-symbol candle close arrives within a second or two: the burst absorbs it twice over.
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
     });
     const logs = stage.Properties?.AccessLogSettings as {
       DestinationArn: { 'Fn::GetAtt': [string] };
@@ -482,6 +496,99 @@ describe('alarms', () => {
       });
     expect(alarms).toContainEqual(custom(METRIC.rewardConflictsExhausted));
     expect(alarms).toContainEqual(custom(METRIC.rewardConflicts));
+  });
+
+  const alarmNamed = (prefix: string) => {
+    const found = Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter(([id]) =>
+      new RegExp(`^Observability${prefix}[0-9A-F]{8}$`).test(id),
+    );
+    if (found.length !== 1) throw new Error(`${found.length} alarms named ${prefix}`);
+    return found[0]?.[1].Properties ?? {};
+  };
+  const severity = (properties: Record<string, unknown>) =>
+    String(properties.AlarmDescription).slice(0, '[page]'.length);
+
+  it('pages on throttles of the functions bots call, and only warns on the reward function’s', () => {
+    for (const [name, id, expected] of [
+      ['SelectThrottles', 'SelectFunction', '[page]'],
+      ['StatsThrottles', 'StatsFunction', '[page]'],
+      ['RewardThrottles', 'RewardFunction', '[warn]'],
+    ] as const) {
+      const alarm = alarmNamed(name);
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }],
+        Statistic: 'Sum',
+        Threshold: 0,
+      });
+      expect(severity(alarm), name).toBe(expected);
+    }
+  });
+
+  it('only warns on reward errors (Lambda retries them) and pages on select and stats errors', () => {
+    expect(severity(alarmNamed('RewardErrors'))).toBe('[warn]');
+    expect(severity(alarmNamed('SelectErrors'))).toBe('[page]');
+    expect(severity(alarmNamed('StatsErrors'))).toBe('[page]');
+  });
+
+  it('pages when a reward event has waited an hour or was dropped', () => {
+    expect(alarmNamed('RewardEventAge')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'AsyncEventAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'RewardFunction' } }],
+      Statistic: 'Maximum',
+      Threshold: 3_600_000,
+      AlarmDescription: expect.stringMatching(/^\[page\] /),
+    });
+    expect(alarmNamed('RewardEventsDropped')).toMatchObject({
+      MetricName: 'AsyncEventsDropped',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'RewardFunction' } }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      AlarmDescription: expect.stringMatching(/^\[page\] /),
+    });
+  });
+
+  it('warns on any DynamoDB throttling and pages when it lasts 15 minutes', () => {
+    const warn = alarmNamed('TableThrottles');
+    const page = alarmNamed('TableThrottlesSustained');
+    expect(severity(warn)).toBe('[warn]');
+    expect(warn.EvaluationPeriods).toBe(1);
+    expect(severity(page)).toBe('[page]');
+    expect(page.EvaluationPeriods).toBe(3);
+    const metrics = page.Metrics as {
+      MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } };
+    }[];
+    const throttled = metrics.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric] : []));
+    expect(throttled.length).toBeGreaterThan(0);
+    for (const metric of throttled) {
+      expect(metric.MetricName).toBe('ThrottledRequests');
+      expect(metric.Dimensions).toContainEqual({ Name: 'TableName', Value: { Ref: tableId } });
+    }
+  });
+
+  it('pages on rejected and on implausible rewards that persist for 15 minutes', () => {
+    expect(alarmNamed('RewardsRejected')).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC.rewardRejected,
+      Statistic: 'Sum',
+      EvaluationPeriods: 3,
+      AlarmDescription: expect.stringMatching(/^\[page\] /),
+    });
+    const implausible = alarmNamed('RewardsImplausible');
+    expect(implausible).toMatchObject({ EvaluationPeriods: 3, Threshold: 0 });
+    expect(implausible.Metrics).toEqual([
+      expect.objectContaining({
+        Expression: `SELECT SUM(${METRIC.rewardImplausible}) FROM SCHEMA("${METRICS_NAMESPACE}", ${DIMENSION.reason}, service)`,
+        Period: 300,
+      }),
+    ]);
+  });
+
+  it('only warns on reward conflicts, which are retried', () => {
+    expect(severity(alarmNamed('RewardConflictsExhausted'))).toBe('[warn]');
+    expect(severity(alarmNamed('RewardConflictsSustained'))).toBe('[warn]');
   });
 
   it('sends no notifications when no alarm email is configured', () => {
