@@ -26,6 +26,17 @@ export const PARTITION_PREFIX = {
   decision: 'DECISION#',
 } as const;
 
+/**
+ * The partition keys' shapes, as IAM `dynamodb:LeadingKeys` patterns (StringLike): the CDK stack
+ * scopes each function's table access to the partitions it touches. The pooled partition is
+ * `POOL` today and `POOL#<shard>` once pooled cells are sharded; both patterns are listed.
+ */
+export const PARTITION_PATTERNS = {
+  symbol: ['SYMBOL#*'],
+  pool: [POOL_PARTITION, `${POOL_PARTITION}#*`],
+  decision: ['DECISION#*'],
+} as const;
+
 export const keys = {
   cell: (symbol: string, regime: RegimeName) => ({
     pk: `${PARTITION_PREFIX.symbol}${symbol}`,

@@ -52,12 +52,18 @@ function tradeClosed(detail: Json, source = 'trading.bot'): PutEventsRequestEntr
   };
 }
 
+/** Running: the process exists and is not a zombie (an exited child nobody has reaped yet). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return !existsSync('/proc');
   }
 }
 
@@ -253,6 +259,38 @@ describe('local stack, in process', () => {
     }
   });
 
+  it('answers GET /v1/health with 200 {"status":"ok"} while the table answers', async () => {
+    const response = await http('/v1/health');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok' });
+  });
+
+  it('answers GET /v1/health with 503 once DynamoDB Local is gone, and reports how it ended', async () => {
+    const errors: string[] = [];
+    const write = (_level: string, line: string) => errors.push(line);
+    const other = await startLocalStack({
+      port: 0,
+      config: stack.config,
+      log: createConsoleLog({ name: 'local', minLevel: 'error', write }),
+      telemetry: (name) => createConsoleTelemetry({ name, minLevel: 'error', write }),
+    });
+    try {
+      expect((await fetch(`${other.url}/v1/health`)).status).toBe(200);
+      process.kill(other.dynamo.pid as number, 'SIGKILL');
+      const exit = await other.dynamo.unexpectedExit;
+      expect(exit).toMatchObject({ code: null, signal: 'SIGKILL' });
+      expect(exit.message).toContain(
+        `DynamoDB Local (pid ${other.dynamo.pid}, port ${other.dynamo.port}) was killed by SIGKILL`,
+      );
+      const response = await fetch(`${other.url}/v1/health`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'unavailable' });
+      expect(errors.find((line) => line.includes('health check failed'))).toContain('ECONNREFUSED');
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('answers 404 from the stats function for an unknown decision', async () => {
     const response = await http('/v1/decisions/does-not-exist');
     expect(response.status).toBe(404);
@@ -327,6 +365,36 @@ function dynamoDbLocalPids(port: number): number[] {
     .map(Number);
 }
 
+/** The processes started under `pid`, however deep (from /proc; Linux only). */
+function descendantsOf(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const current = queue.shift();
+    for (const [child, parent] of parents) {
+      if (parent === current) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+const readyPattern =
+  /meta-strategy-selector ready on (http:\/\/127\.0\.0\.1:(\d+)) \(DynamoDB Local on :(\d+), in memory\)/;
+
 function startCli(
   args: string[],
   env?: Record<string, string>,
@@ -349,7 +417,7 @@ function startCli(
 
 const exitOf = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
     else child.once('exit', (code) => resolve(code));
   });
 
@@ -381,6 +449,69 @@ describe.runIf(existsSync('/proc'))('npm start, as a child process', () => {
       }
     },
   );
+
+  it('stops node and DynamoDB Local when the npm process gets SIGTERM, as a process manager sends it', async () => {
+    const npm = spawn('npm', ['start', '--', '--port', '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    npm.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    npm.stderr?.resume();
+    try {
+      await waitFor(() => readyPattern.test(stdout), 45_000);
+      const [, url = '', , dynamoPort = ''] = readyPattern.exec(stdout) ?? [];
+      expect((await fetch(`${url}/v1/health`)).status).toBe(200);
+      const started = descendantsOf(npm.pid as number);
+      const javaPids = dynamoDbLocalPids(Number(dynamoPort));
+      expect(javaPids).toHaveLength(1);
+      expect(started).toEqual(expect.arrayContaining(javaPids));
+
+      npm.kill('SIGTERM');
+      await exitOf(npm);
+      await waitFor(() => started.every((pid) => !isAlive(pid)), 15_000);
+      expect(dynamoDbLocalPids(Number(dynamoPort))).toEqual([]);
+      await expect(fetch(`${url}/v1/strategies`)).rejects.toThrow();
+    } finally {
+      for (const pid of descendantsOf(npm.pid as number)) process.kill(pid, 'SIGKILL');
+      if (npm.exitCode === null) npm.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 saying so when DynamoDB Local dies under it', async () => {
+    const { child, output } = startCli(['--port', '0']);
+    try {
+      await waitFor(() => readyPattern.test(output().stdout), 45_000);
+      const [, , , dynamoPort = ''] = readyPattern.exec(output().stdout) ?? [];
+      const [javaPid] = dynamoDbLocalPids(Number(dynamoPort));
+      process.kill(javaPid as number, 'SIGKILL');
+      expect(await exitOf(child)).toBe(1);
+      expect(output().stderr).toContain(
+        `npm start: DynamoDB Local (pid ${javaPid}, port ${dynamoPort}) was killed by SIGKILL while the stack was running; without it every request fails`,
+      );
+      expect(output().stderr).toContain('Start it again with `npm start`.');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('stops DynamoDB Local even when node itself is killed with SIGKILL', async () => {
+    const { child, output } = startCli(['--port', '0']);
+    try {
+      await waitFor(() => readyPattern.test(output().stdout), 45_000);
+      const [, , , dynamoPort = ''] = readyPattern.exec(output().stdout) ?? [];
+      const javaPids = dynamoDbLocalPids(Number(dynamoPort));
+      expect(javaPids).toHaveLength(1);
+      child.kill('SIGKILL');
+      await exitOf(child);
+      // Nothing in the killed process can act: the engine's watchdog stops it within seconds.
+      await waitFor(() => javaPids.every((pid) => !isAlive(pid)), 15_000);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 
   it('exits 1 saying how to install Java when java is not on the PATH', async () => {
     const { child, output } = startCli(['--port', '0'], { PATH: '/nonexistent' });
