@@ -28,13 +28,12 @@ export const PARTITION_PREFIX = {
 
 /**
  * The partition keys' shapes, as IAM `dynamodb:LeadingKeys` patterns (StringLike): the CDK stack
- * scopes each function's table access to the partitions it touches. The pooled partition is
- * `POOL` today and `POOL#<shard>` once pooled cells are sharded; both patterns are listed.
+ * scopes each function's table access to the partitions it touches.
  */
 export const PARTITION_PATTERNS = {
-  symbol: ['SYMBOL#*'],
-  pool: [POOL_PARTITION, `${POOL_PARTITION}#*`],
-  decision: ['DECISION#*'],
+  symbol: [`${PARTITION_PREFIX.symbol}*`],
+  pool: [`${PARTITION_PREFIX.pool}*`],
+  decision: [`${PARTITION_PREFIX.decision}*`],
 } as const;
 
 export const keys = {
