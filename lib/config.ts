@@ -9,6 +9,7 @@
  * schema on `import * as z from 'zod'`, and ~450 kB when full zod is imported as `{ z }`.
  */
 import * as z from 'zod/mini';
+import type { PlausibilitySettings } from './plausibility';
 import { STRATEGY_IDS, type StrategyId } from './types';
 
 export const POLICY_NAMES = ['default', 'seed'] as const;
@@ -59,6 +60,10 @@ export interface Config {
   decisionTtlDays: number;
   horizonBars: number;
   maxCandles: number;
+  /** What select and reward accept as plausible (`lib/plausibility.ts`). */
+  plausibility: PlausibilitySettings;
+  /** Pooled cells of each regime are spread over this many items, summed on read. */
+  poolShards: number;
 }
 
 /** Documentation of one environment variable (the table in docs/operations.md is checked against these). */
@@ -344,6 +349,51 @@ const VARIABLES = {
     },
     (error) => z.stringbool({ truthy: ['true', '1'], falsy: ['false', '0'], error }),
   ),
+  ENTRY_MAX_DISTANCE_ATR: variable(
+    {
+      default: '10',
+      accepts: 'a number greater than 0',
+      meaning:
+        "Select: `entryPrice` must lie within this many ATRs of the last candle's close; farther is a 400 naming entryPrice.",
+    },
+    (error) => decimal(error, z.gt(0, { error })),
+  ),
+  REWARD_MAX_ABS_R: variable(
+    {
+      default: '20',
+      accepts: 'a number greater than 0 and at most 1000',
+      meaning:
+        'Reward: a realized R beyond ±this is implausible (the decision is marked REJECTED, no learner cell changes).',
+    },
+    (error) => decimal(error, z.gt(0, { error }), z.lte(1000, { error })),
+  ),
+  REWARD_GAP_ALLOWANCE_ATR: variable(
+    {
+      default: '3',
+      accepts: 'a number of at least 0',
+      meaning:
+        "Reward: slippage and gaps allowed beyond the plan's reach (−1 R at the stop, every target filled at the top), in ATRs of price; beyond it a reward is implausible.",
+    },
+    (error) => decimal(error, z.gte(0, { error })),
+  ),
+  REWARD_CLOCK_SKEW_SECONDS: variable(
+    {
+      default: '300',
+      accepts: 'a number of at least 0',
+      meaning:
+        "Reward: how far `closedAt` may lie before the decision or after the reward function's clock before the reward is implausible.",
+    },
+    (error) => decimal(error, z.gte(0, { error })),
+  ),
+  POOL_SHARDS: variable(
+    {
+      default: '16',
+      accepts: 'an integer between 1 and 99',
+      meaning:
+        "Items each regime's pooled cells are spread over (a reward adds to one, select reads and sums all). Raise it for more concurrent rewards; lowering it hides the pooled sums of the shards dropped.",
+    },
+    (error) => z.pipe(numberText(error), z.int({ error }).check(z.gte(1, { error }), z.lte(99, { error }))),
+  ),
 } satisfies Record<string, Variable>;
 
 /**
@@ -393,6 +443,11 @@ const environmentSchema = z
     LEARNER_POOL_PRIOR_TRADES: VARIABLES.LEARNER_POOL_PRIOR_TRADES.schema,
     LEARNER_PATH_FEEDBACK: VARIABLES.LEARNER_PATH_FEEDBACK.schema,
     LEARNER_EXPLORE_RISKY_REGIMES: VARIABLES.LEARNER_EXPLORE_RISKY_REGIMES.schema,
+    ENTRY_MAX_DISTANCE_ATR: VARIABLES.ENTRY_MAX_DISTANCE_ATR.schema,
+    REWARD_MAX_ABS_R: VARIABLES.REWARD_MAX_ABS_R.schema,
+    REWARD_GAP_ALLOWANCE_ATR: VARIABLES.REWARD_GAP_ALLOWANCE_ATR.schema,
+    REWARD_CLOCK_SKEW_SECONDS: VARIABLES.REWARD_CLOCK_SKEW_SECONDS.schema,
+    POOL_SHARDS: VARIABLES.POOL_SHARDS.schema,
   } satisfies Record<VariableName, unknown>)
   .check(
     z.superRefine(
@@ -505,6 +560,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     decisionTtlDays: vars.DECISION_TTL_DAYS,
     horizonBars: vars.TRADE_HORIZON_BARS,
     maxCandles: vars.MAX_CANDLES,
+    plausibility: {
+      entryMaxDistanceAtr: vars.ENTRY_MAX_DISTANCE_ATR,
+      rewardMaxAbsR: vars.REWARD_MAX_ABS_R,
+      rewardGapAllowanceAtr: vars.REWARD_GAP_ALLOWANCE_ATR,
+      clockSkewMs: vars.REWARD_CLOCK_SKEW_SECONDS * 1000,
+    },
+    poolShards: vars.POOL_SHARDS,
   };
 }
 

@@ -1,6 +1,8 @@
 import type { ExitPlan } from './exit-plan';
 import type { ArmValue } from './learners/learner';
+import type { ImplausibleReason } from './plausibility';
 import type { RegimeResult } from './regimes/regime-detector';
+import type { ArmCredit } from './reward-credit';
 import type { Liquidity, Side, StrategyId } from './types';
 
 /**
@@ -9,7 +11,12 @@ import type { Liquidity, Side, StrategyId } from './types';
  * assignment: a reward names a decision, never "the last selection for a symbol".
  */
 
-export const DECISION_STATUSES = ['OPEN', 'CLOSED'] as const;
+/**
+ * OPEN until a reward closes it (CLOSED). An implausible reward marks it REJECTED, with the
+ * reason, and changes no cell; a later plausible event, or the same one re-published with
+ * `override`, may still close it.
+ */
+export const DECISION_STATUSES = ['OPEN', 'CLOSED', 'REJECTED'] as const;
 export type DecisionStatus = (typeof DECISION_STATUSES)[number];
 
 /** What the learner would have chosen while the selector answered the default (shadow mode). */
@@ -30,21 +37,40 @@ export interface DecisionReward {
   exitPrice?: number;
   /** The EventBridge event id that applied the reward. */
   eventId: string;
-  /**
-   * The version of the chosen strategy's (symbol, regime) cell that this reward produced. Cell
-   * versions grow by one per committed update, so sorting closed decisions by it replays the
-   * commit order.
-   */
-  cellVersion: number;
   /** Epoch milliseconds at which the reward was applied. */
   appliedAt: number;
   /**
-   * Learner cells this reward moved in its transaction: 1 for the traded strategy's cell, up to
-   * 7 with a path (every profile), doubled when the policy pools across symbols.
+   * Learner cells (arm × owner) this reward added to: 1 for the traded strategy's cell, up to 7
+   * with a path (every tradeable profile), doubled when the policy pools across symbols.
    */
   cellsUpdated: number;
+  /** What the reward added, arm by arm (the audit of the cells' sums). */
+  credits: ArmCredit[];
+  /** The pooled shard it added to, when the policy pools. */
+  pooledShard?: number;
+  /**
+   * The seed policy only: the traded arm's count after this reward. The seed's EMA depends on
+   * the order rewards commit in; sorting closed decisions by this replays it.
+   */
+  emaCount?: number;
+  /** Set when an operator re-published an implausible reward deliberately: their reason. */
+  override?: string;
   /** True when the event's `path` priced every profile (counterfactual updates were made). */
   pathUsed: boolean;
+}
+
+/** Why the latest TradeClosed event for a decision was refused; no cell changed. */
+export interface DecisionRejection {
+  reason: ImplausibleReason;
+  message: string;
+  eventId: string;
+  /** ISO-8601, as the event reported it (or its time). */
+  closedAt: string;
+  /** What the event reported, as text (a number the store cannot hold is kept exactly this way). */
+  reported: { realizedR?: string; exitPrice?: string; pathCandles?: number };
+  tradeId?: string;
+  /** Epoch ms. */
+  at: number;
 }
 
 export interface Decision {
@@ -74,7 +100,11 @@ export interface Decision {
   createdAt: number;
   /** Epoch seconds after which DynamoDB TTL may delete the decision. */
   expiresAt: number;
+  /** `t` of the last candle the decision was made on: a TradeClosed `path` must start after it. */
+  lastCandleAt?: number;
   reward?: DecisionReward;
+  /** The latest refused reward, while the decision is REJECTED (kept once it is closed later). */
+  rejection?: DecisionRejection;
 }
 
 const SECONDS_PER_DAY = 86_400;

@@ -1,6 +1,5 @@
 import type { Config } from './config';
 import { createAnchoredLearner, DEFAULT_ANCHORED_OPTIONS } from './learners/anchored-learner';
-import { updateCellStats } from './learners/cell-stats';
 import { createEpsilonGreedyLearner } from './learners/epsilon-greedy';
 import type { Learner } from './learners/learner';
 import type { Policy } from './policy';
@@ -23,7 +22,7 @@ export function createSeedPolicy(config: Pick<Config, 'learner' | 'regime'>): Po
 }
 
 /** A learner that always answers one strategy, whatever the regime's candidates (propensity 1). */
-export function createStaticLearner(strategy: StrategyId, alpha: number): Learner {
+export function createStaticLearner(strategy: StrategyId): Learner {
   return {
     policy: `static:${strategy}`,
     choose: ({ cells }) => {
@@ -33,11 +32,10 @@ export function createStaticLearner(strategy: StrategyId, alpha: number): Learne
         explored: false,
         propensity: 1,
         probabilities: { [strategy]: 1 },
-        values: { [strategy]: { value: cell?.ema ?? 0, count: cell?.count ?? 0 } },
+        values: { [strategy]: { value: cell?.mean ?? 0, count: cell?.count ?? 0 } },
         policy: `static:${strategy}`,
       };
     },
-    update: (previous, reward) => updateCellStats(previous, reward, alpha),
   };
 }
 
@@ -46,7 +44,7 @@ export function createStaticPolicy(strategy: StrategyId, config: Pick<Config, 'l
   return {
     name: `static:${strategy}`,
     detector: createClassicDetector({ ...DEFAULT_CLASSIC_THRESHOLDS, ...config.regime }),
-    learner: createStaticLearner(strategy, config.learner.alpha),
+    learner: createStaticLearner(strategy),
     fullInformation: false,
     pooling: false,
   };
@@ -87,7 +85,6 @@ export function createDefaultPolicy(config: DefaultPolicyConfig): Policy {
       noExplorationRegimes: settings?.exploreRiskyRegimes
         ? []
         : DEFAULT_ANCHORED_OPTIONS.noExplorationRegimes,
-      alpha: config.learner.alpha,
     }),
     fullInformation: true,
     pooling: true,

@@ -1,10 +1,8 @@
 import type { SelectRequest } from './contract/select-request';
-import { ValidationError } from './contract/validation-error';
+import { chooseFramed, frameDecision, framedPlan } from './decide';
 import { type Decision, decisionExpiresAt, type ShadowChoice } from './decision';
-import { buildExitPlan, type ExitPlan, InvalidPlanInputError } from './exit-plan';
 import type { ArmValue, Choice } from './learners/learner';
-import { type Policy, policyCandidates } from './policy';
-import { getProfile } from './profiles';
+import type { Policy } from './policy';
 import type { RegimeResult } from './regimes/regime-detector';
 import type { SelectionStore } from './store/selector-store';
 import type { Clock, Rng, Side, StrategyId } from './types';
@@ -35,6 +33,10 @@ export interface SelectSettings {
   enabled: boolean;
   defaultStrategy: StrategyId;
   decisionTtlDays: number;
+  /** `entryPrice` must lie within this many ATRs of the last close. */
+  entryMaxDistanceAtr: number;
+  /** Pooled shards read (summed) for a pooling policy. */
+  poolShards: number;
 }
 
 /** What of a policy select reads: its regimes, its candidates, its learner, and whether it pools. */
@@ -52,46 +54,28 @@ export interface SelectStrategyDeps {
 export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
 
 /**
- * The select use case: regime → candidates → learner → exit plan → recorded decision. The
- * policy's detector names the regime, its candidates are the strategies it may answer, and its
- * learner chooses from the (symbol, regime) cells, and also from the regime's cells pooled across
- * symbols when the policy pools (read in the same request). The decision is written before it is
- * answered, so every answer can be rewarded. With the learner
- * disabled the default strategy is answered with propensity 1, and the learner's own choice is
- * still computed and recorded as `shadowChoice` (shadow mode), so learning continues.
+ * The select use case: the decide core (`frameDecision`: regime, entry, the candidates whose plan
+ * keeps every price positive; `chooseFramed`: the learner's choice) around one read of the
+ * (symbol, regime) cell and, when the policy pools, the regime's pooled shards (the same
+ * request), and one conditional write of the decision. The decision is written before it is
+ * answered, so every answer can be rewarded. With the learner disabled the default strategy is
+ * answered with propensity 1, and the learner's own choice is still computed and recorded as
+ * `shadowChoice` (shadow mode), so learning continues.
  *
- * @throws ValidationError when the candles cannot size a plan (no price range: ATR 0), or the
- *   entry price is unusable.
+ * @throws ValidationError when the candles cannot size a plan (no price range: ATR 0), the entry
+ *   price is unusable or far from the market, or no plan keeps its prices positive.
  */
 export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy {
-  const { store, settings } = deps;
-  const { detector, learner, pooling } = deps.policy;
+  const { store, settings, policy } = deps;
   return async (request) => {
-    const regime = detector.detect({ candles: request.candles, liquidity: request.liquidity });
-    const atr = regime.features.atr;
-    if (!(Number.isFinite(atr) && atr > 0)) {
-      throw ValidationError.of('Request', [
-        {
-          path: 'candles',
-          message: 'the candles have no price range (ATR is 0), so no exit plan can be sized',
-        },
-      ]);
-    }
-    const candidates = policyCandidates(deps.policy, regime.name, request.liquidity);
-    const { cells, pooled } = await store.readSelectionCells(request.symbol, regime.name, candidates, {
-      pooled: pooling,
+    const framed = frameDecision(policy, request, settings);
+    const cells = await store.readSelectionCells(request.symbol, framed.regime.name, {
+      poolShards: policy.pooling ? settings.poolShards : 0,
     });
-    const choice = learner.choose({
-      regime: regime.name,
-      candidates,
-      cells,
-      ...(pooling ? { pooled } : {}),
-      rng: deps.rng,
-    });
+    const choice = chooseFramed(policy, framed, cells, deps.rng);
     const answered = settings.enabled ? choice : disabledChoice(settings.defaultStrategy, choice);
-    const lastCandle = request.candles[request.candles.length - 1];
-    const entry = request.entryPrice ?? lastCandle?.c ?? Number.NaN;
     const createdAt = deps.clock();
+    const lastCandle = request.candles[request.candles.length - 1];
 
     const decision: Decision = {
       decisionId: deps.newDecisionId(),
@@ -99,10 +83,10 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
       symbol: request.symbol,
       side: request.side,
       ...(request.timeframe === undefined ? {} : { timeframe: request.timeframe }),
-      regime,
+      regime: framed.regime,
       strategy: answered.strategy,
-      plan: planFor(request.side, entry, atr, answered.strategy),
-      candidates,
+      plan: framedPlan(framed, request.side, answered.strategy),
+      candidates: framed.candidates,
       values: choice.values,
       explored: answered.explored,
       propensity: answered.propensity,
@@ -111,6 +95,7 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
       ...(settings.enabled ? {} : { shadowChoice: shadowOf(choice) }),
       ...(request.signal === undefined ? {} : { signal: request.signal }),
       ...(request.liquidity === undefined ? {} : { liquidity: request.liquidity }),
+      ...(lastCandle === undefined ? {} : { lastCandleAt: lastCandle.t }),
       createdAt,
       expiresAt: decisionExpiresAt(createdAt, settings.decisionTtlDays),
     };
@@ -166,14 +151,4 @@ function shadowOf(choice: Choice): ShadowChoice {
     propensity: choice.propensity,
     policy: choice.policy,
   };
-}
-
-function planFor(side: Side, entry: number, atr: number, strategy: StrategyId): ExitPlan {
-  try {
-    return buildExitPlan({ side, entry, atr, profile: getProfile(strategy) });
-  } catch (error) {
-    if (!(error instanceof InvalidPlanInputError)) throw error;
-    const path = error.field === 'entry' ? 'entryPrice' : 'candles';
-    throw ValidationError.of('Request', [{ path, message: error.message }]);
-  }
 }

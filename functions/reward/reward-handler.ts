@@ -34,8 +34,14 @@ export function createRewardHandler(deps: RewardHandlerDeps) {
   const { log, metrics } = deps.telemetry;
   return async (event: TradeClosedEvent): Promise<RewardHandlerResult> => {
     try {
-      const detail = parseEvent(event, deps.parseDetail);
-      const result = await deps.applyReward({ ...detail, eventId: event.id });
+      const { closedAt, override, ...detail } = parseEvent(event, deps.parseDetail);
+      const result = await deps.applyReward({
+        ...detail,
+        ...(override === undefined ? {} : { override: override.reason }),
+        eventId: event.id,
+        // The smallest valid event names no close time: the event's own time stands for it.
+        closedAt: closedAt ?? event.time,
+      });
       if (result.conflicts > 0) metrics.add(METRIC.rewardConflicts, 'Count', result.conflicts);
       const context = { eventId: event.id, decisionId: detail.decisionId };
       switch (result.outcome) {
@@ -47,7 +53,7 @@ export function createRewardHandler(deps: RewardHandlerDeps) {
             regime: decision.regime.name,
             strategy: decision.strategy,
             realizedR: reward.realizedR,
-            cellVersion: reward.cellVersion,
+            pooledShard: reward.pooledShard,
             cellsUpdated: reward.cellsUpdated,
             pathUsed: reward.pathUsed,
             attempts: result.attempts,
@@ -75,6 +81,20 @@ export function createRewardHandler(deps: RewardHandlerDeps) {
           });
           metrics.add(METRIC.rewardRejected, 'Count', 1);
           return { outcome: 'rejected', decisionId: detail.decisionId, reason: result.reason };
+        case 'implausible':
+          log.warn('TradeClosed implausible: decision marked REJECTED, no learner cell changed', {
+            ...context,
+            reason: result.implausibility.reason,
+            message: result.implausibility.message,
+          });
+          metrics.add(METRIC.rewardImplausible, 'Count', 1, {
+            [DIMENSION.reason]: result.implausibility.reason,
+          });
+          return {
+            outcome: 'implausible',
+            decisionId: detail.decisionId,
+            reason: result.implausibility.reason,
+          };
       }
     } catch (error) {
       if (error instanceof RewardConflictError) {
@@ -103,6 +123,8 @@ function parseEvent(
   if (event?.['detail-type'] !== TRADE_CLOSED_DETAIL_TYPE) {
     envelopeIssues.push({ path: 'detail-type', message: `must be ${TRADE_CLOSED_DETAIL_TYPE}` });
   }
+  if (typeof event?.time !== 'string' || Number.isNaN(Date.parse(event.time)))
+    envelopeIssues.push({ path: 'time', message: 'must be an ISO-8601 date-time' });
   if (envelopeIssues.length > 0) throw ValidationError.of('TradeClosed event', envelopeIssues);
   return parseDetail(event.detail);
 }

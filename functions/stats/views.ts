@@ -4,21 +4,23 @@ import type { RegimeName, StrategyId } from '../../lib/types';
 
 /** One learner cell as `GET /v1/stats` shows it. */
 export interface CellView {
-  /** The learner's value: the EMA of realized R. */
+  /** Mean R over every reward of the cell: what the default learner reads (before pooling). */
   value: number;
   mean: number;
+  /** Standard deviation of one reward's R. */
+  sdR: number;
+  /** The seed learner's EMA of real R (what `LEARNER=seed` reads; 0 under the default learner). */
+  ema: number;
   count: number;
   realCount: number;
   counterfactualCount: number;
   wins: number;
   losses: number;
   totalR: number;
-  lastReward: number;
   /** ISO-8601; null before the first update. */
   lastUpdate: string | null;
   /** Real rewards of this strategy whose decision was an exploration draw. */
   explorations: number;
-  version: number;
 }
 
 export interface RegimeStatsView {
@@ -39,30 +41,33 @@ const isoOrNull = (epochMs: number) => (epochMs > 0 ? new Date(epochMs).toISOStr
 /** `GET /v1/stats?symbol=`: the symbol's cells grouped by regime, then strategy. */
 export function symbolStatsView(symbol: string, cells: readonly StoredCell[]): SymbolStatsView {
   const regimes: SymbolStatsView['regimes'] = {};
-  for (const { ref, stats, explorations, version } of cells) {
+  for (const { ref, stats } of cells) {
     const regime = regimes[ref.regime] ?? { rewards: 0, explorations: 0, strategies: {} };
     regimes[ref.regime] = regime;
     regime.rewards += stats.realCount;
-    regime.explorations += explorations;
+    regime.explorations += stats.explorations;
     regime.strategies[ref.strategy] = {
-      value: stats.ema,
+      value: stats.mean,
       mean: stats.mean,
+      sdR: stats.sdR,
+      ema: stats.ema,
       count: stats.count,
       realCount: stats.realCount,
       counterfactualCount: stats.counterfactualCount,
       wins: stats.wins,
       losses: stats.losses,
-      totalR: stats.totalR,
-      lastReward: stats.lastReward,
+      totalR: stats.sum,
       lastUpdate: isoOrNull(stats.lastUpdate),
-      explorations,
-      version,
+      explorations: stats.explorations,
     };
   }
   return { symbol, regimes };
 }
 
-/** `GET /v1/decisions/{decisionId}`: the decision and its reward status (OPEN, or CLOSED with R). */
+/**
+ * `GET /v1/decisions/{decisionId}`: the decision and its reward status (OPEN, CLOSED with R, or
+ * REJECTED with the reason its reward was refused).
+ */
 export function decisionView(decision: Decision) {
   const { reward, createdAt, ...rest } = decision;
   return {

@@ -139,12 +139,12 @@ export async function runLearningSession(input: LearningSessionInput): Promise<S
 /** Publishes the trade's TradeClosed with its price path, then waits until it is credited. */
 async function publishClose(input: LearningSessionInput, trade: SessionTrade): Promise<void> {
   const { client, candles } = input;
-  const closeCandle = candles[trade.closeBar] as Candle;
   const eventId = await client.publishTradeClosed({
     decisionId: trade.decisionId,
     realizedR: trade.realizedR,
     tradeId: `${input.symbol}-${trade.entryBar}`,
-    closedAt: new Date(closeCandle.t).toISOString(),
+    // No closedAt: a replay closes its trades now, which is the event's time (the candles' own
+    // dates lie before the decisions, and a close before its decision is implausible).
     path: candles.slice(trade.entryBar + 1, trade.closeBar + 1),
   });
   const deadline = Date.now() + (input.creditTimeoutMs ?? 10_000);
@@ -152,6 +152,11 @@ async function publishClose(input: LearningSessionInput, trade: SessionTrade): P
   for (;;) {
     const decision = await client.decision(trade.decisionId);
     if (decision.status === 'CLOSED') return;
+    if (decision.status === 'REJECTED') {
+      throw new Error(
+        `TradeClosed ${eventId} for decision ${trade.decisionId} was refused: ${JSON.stringify(decision.rejection)}`,
+      );
+    }
     if (Date.now() > deadline) {
       throw new Error(
         `TradeClosed ${eventId} for decision ${trade.decisionId} was not credited within ` +

@@ -12,6 +12,8 @@ export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
 /** EventBridge's limit of entries per PutEvents request. */
 export const MAX_ENTRIES_PER_REQUEST = 10;
+/** EventBridge's limit on the entries of one PutEvents request, together, as it counts them (`entrySizeBytes`). */
+export const MAX_ENTRIES_SIZE_BYTES = 256 * 1024;
 
 export type LocalEvent = EventBridgeEvent<string, unknown>;
 
@@ -61,7 +63,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * Accepts a PutEvents request body. Each entry needs `Source`, `DetailType` and a `Detail` that
  * is a JSON object; a bad entry fails alone (ErrorCode `InvalidArgument` or `MalformedDetail`)
  * while the others are accepted, as EventBridge does. `EventBusName` may name any bus.
- * @throws AwsJsonError when the body is not JSON or `Entries` is missing, empty or over 10.
+ * @throws AwsJsonError when the body is not JSON, `Entries` is missing, empty or over 10, or the
+ *   entries together exceed EventBridge's 256 KB (a bot's oversized `path` fails here as in AWS).
  */
 export function acceptPutEvents(body: string, options: PutEventsOptions): AcceptedEvents {
   let request: unknown;
@@ -75,6 +78,14 @@ export function acceptPutEvents(body: string, options: PutEventsOptions): Accept
     throw new AwsJsonError(
       'ValidationException',
       `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES_PER_REQUEST}`,
+    );
+  }
+
+  const totalBytes = entries.reduce<number>((sum, entry) => sum + entrySizeBytes(entry), 0);
+  if (totalBytes > MAX_ENTRIES_SIZE_BYTES) {
+    throw new AwsJsonError(
+      'ValidationException',
+      `Total size of the entries in the request is over the limit (${totalBytes} bytes; at most ${MAX_ENTRIES_SIZE_BYTES}).`,
     );
   }
 
@@ -130,6 +141,23 @@ function toEvent(
     resources: (resources as string[] | undefined) ?? [],
     detail,
   };
+}
+
+/**
+ * An entry's size as EventBridge counts it: 14 bytes for `Time` when given, and the UTF-8 bytes
+ * of `Source`, `DetailType`, `Detail` and each of `Resources`.
+ */
+export function entrySizeBytes(entry: unknown): number {
+  if (!isRecord(entry)) return 0;
+  const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
+  const resources = Array.isArray(entry.Resources) ? entry.Resources : [];
+  return (
+    (entry.Time === undefined ? 0 : 14) +
+    bytes(entry.Source) +
+    bytes(entry.DetailType) +
+    bytes(entry.Detail) +
+    resources.reduce<number>((sum, resource) => sum + bytes(resource), 0)
+  );
 }
 
 function invalid(parameter: string, reason: string) {

@@ -19,7 +19,8 @@ export interface SelectRequestBody {
 /** The detail of a TradeClosed event, as a bot publishes it. */
 export interface TradeClosedDetailBody {
   decisionId: string;
-  closedAt: string;
+  /** Default: the event's time. */
+  closedAt?: string;
   realizedR?: number;
   exitPrice?: number;
   tradeId?: string;
@@ -29,8 +30,9 @@ export interface TradeClosedDetailBody {
 /** `GET /v1/decisions/{decisionId}`, the fields a client reads. */
 export interface DecisionStatus {
   decisionId: string;
-  status: 'OPEN' | 'CLOSED';
+  status: 'OPEN' | 'CLOSED' | 'REJECTED';
   reward: { realizedR: number; eventId: string } | null;
+  rejection?: { reason: string; message: string };
 }
 
 /** The service answered with an HTTP error; `body` is what it said. */

@@ -1,9 +1,12 @@
-import { counterfactualOutcomes } from '../counterfactual';
-import { buildExitPlan, InvalidPlanInputError } from '../exit-plan';
+import { ValidationError } from '../contract/validation-error';
+import { chooseFramed, type FramedDecision, frameDecision, framedPlan } from '../decide';
+import type { ExitPlan } from '../exit-plan';
+import { addToCell, foldEma } from '../learners/cell-stats';
 import type { CellStats, CellsByStrategy } from '../learners/learner';
+import { DEFAULT_PLAUSIBILITY } from '../plausibility';
 import { type Policy, policyCandidates } from '../policy';
-import { getProfile } from '../profiles';
 import { seededRng } from '../random';
+import { cellIncrements, creditClosedTrade } from '../reward-credit';
 import { DEFAULT_HORIZON_BARS, type ExitReason, simulateTrade } from '../simulator';
 import {
   type Candle,
@@ -112,8 +115,10 @@ export interface PolicyResult {
   regimes: Partial<Record<RegimeName, PolicySummary>>;
   /** Fraction of decisions that were exploration draws. */
   explorationRate: number;
-  /** Signals this policy could not trade: its detector gave no usable ATR to size a plan. */
+  /** Signals this policy could not trade: no usable ATR, or no plan with every price positive. */
   skippedSignals: number;
+  /** Trades whose reward the service would refuse as implausible: they count, but taught nothing. */
+  implausibleRewards: number;
   /**
    * Final cells, regime by regime in `REGIMES` order, strategies in profile order. For the oracle:
    * each static strategy's mean R over the regime's trades in hindsight.
@@ -156,12 +161,20 @@ interface PolicyState {
   decisions: number;
   explorations: number;
   skippedSignals: number;
+  implausibleRewards: number;
 }
 
 interface OpenTrade {
   state: PolicyState;
   trade: BacktestTrade;
+  plan: ExitPlan;
 }
+
+/**
+ * Bar times are the candles' own (a CSV's dates), not the service's clock: the replay judges the
+ * close against the bars, so only the R and path checks can refuse a simulated reward.
+ */
+const BACKTEST_PLAUSIBILITY = { ...DEFAULT_PLAUSIBILITY, clockSkewMs: Number.POSITIVE_INFINITY };
 
 /**
  * Replays `candles` bar by bar. At every bar, first the trades that close on it are credited
@@ -179,11 +192,12 @@ interface OpenTrade {
  * 3. the chosen profile's plan is sized on the regime's `features.atr` at entry = the bar's
  *    close, and replayed with the shared simulator on the following bars.
  *
- * The outcome is known at once but withheld: the learner's `update` gets the realized R only at
- * the close bar. A `fullInformation` policy then also gets, for every other profile, the outcome
- * `counterfactualOutcomes` gives on the trade's path (the bars from entry to its close, as a bot
- * sends it in TradeClosed), marked counterfactual. With `pooling`, the pooled cells get the same
- * updates.
+ * The outcome is known at once but withheld: the trade's reward reaches its policy only at the
+ * close bar, through the credit core the reward function runs (`creditClosedTrade`, then
+ * `cellIncrements` added to the in-memory cells as the store's `ADD` does). A `fullInformation`
+ * policy's other profiles get their outcomes on the trade's path (the bars from entry to its
+ * close, as a bot sends it in TradeClosed), marked counterfactual; with `pooling`, the pooled cells
+ * get the same.
  *
  * When the run includes `static:<strategy>` policies, an `oracle:regime-in-hindsight` result is
  * added: per regime (as `oracleRegimesFrom` detected it), the static strategy with the highest
@@ -214,6 +228,7 @@ export function runBacktest(options: BacktestOptions): BacktestResult {
     decisions: 0,
     explorations: 0,
     skippedSignals: 0,
+    implausibleRewards: 0,
   }));
   const closing = new Map<number, OpenTrade[]>();
   let signalCount = 0;
@@ -227,11 +242,11 @@ export function runBacktest(options: BacktestOptions): BacktestResult {
       signalCount++;
       const window = candles.slice(Math.max(0, bar + 1 - lookbackBars), bar + 1);
       for (const state of states) {
-        const trade = decide(state, { bar, side: signalSide(signal), window, candles, horizonBars, symbol });
-        if (trade === undefined) continue;
-        const list = closing.get(trade.closeBar);
-        if (list === undefined) closing.set(trade.closeBar, [{ state, trade }]);
-        else list.push({ state, trade });
+        const open = decide(state, { bar, side: signalSide(signal), window, candles, horizonBars, symbol });
+        if (open === undefined) continue;
+        const list = closing.get(open.trade.closeBar);
+        if (list === undefined) closing.set(open.trade.closeBar, [open]);
+        else list.push(open);
       }
     }
     options.onProgress?.({ bars: bar + 1, totalBars: candles.length });
@@ -295,33 +310,30 @@ interface DecisionInput {
   symbol: string;
 }
 
-function decide(state: PolicyState, input: DecisionInput): BacktestTrade | undefined {
+function decide(state: PolicyState, input: DecisionInput): OpenTrade | undefined {
   const { policy } = state;
   const { bar, side, candles } = input;
-  const regime = policy.detector.detect({ candles: input.window });
-  const entry = candles[bar]?.c ?? Number.NaN;
-  const atr = regime.features.atr;
-  // The select function answers candles without a usable ATR with a 400: the bot would not trade.
-  if (!(Number.isFinite(atr) && atr > 0)) {
-    state.skippedSignals++;
-    return undefined;
-  }
-  const candidates = policyCandidates(policy, regime.name);
-  const choice = policy.learner.choose({
-    regime: regime.name,
-    candidates,
-    cells: cellsOf(state, input.symbol, regime.name, candidates),
-    ...(policy.pooling ? { pooled: cellsOf(state, POOLED, regime.name, candidates) } : {}),
-    rng: state.rng,
-  });
-  let plan: ReturnType<typeof buildExitPlan>;
+  let framed: FramedDecision;
   try {
-    plan = buildExitPlan({ side, entry, atr, profile: getProfile(choice.strategy) });
+    // Entry at the signal bar's close, as a bot sends its candles and no entryPrice.
+    framed = frameDecision(policy, { side, candles: input.window }, DEFAULT_PLAUSIBILITY);
   } catch (error) {
-    if (!(error instanceof InvalidPlanInputError)) throw error;
+    // The select function answers such a signal with a 400: the bot would not trade.
+    if (!(error instanceof ValidationError)) throw error;
     state.skippedSignals++;
     return undefined;
   }
+  const { regime, entry } = framed;
+  const choice = chooseFramed(
+    policy,
+    framed,
+    {
+      cells: cellsOf(state, input.symbol, regime.name, framed.candidates),
+      pooled: cellsOf(state, POOLED, regime.name, framed.candidates),
+    },
+    state.rng,
+  );
+  const plan = framedPlan(framed, side, choice.strategy);
   const outcome = simulateTrade({
     side,
     plan,
@@ -332,17 +344,21 @@ function decide(state: PolicyState, input: DecisionInput): BacktestTrade | undef
   state.decisions++;
   if (choice.explored) state.explorations++;
   return {
-    entryBar: bar,
-    side,
-    entry,
-    atr,
-    regime: regime.name,
-    strategy: choice.strategy,
-    explored: choice.explored,
-    propensity: choice.propensity,
-    realizedR: outcome.realizedR,
-    exitReason: outcome.exitReason,
-    closeBar: bar + 1 + outcome.exitBarIndex,
+    state,
+    plan,
+    trade: {
+      entryBar: bar,
+      side,
+      entry,
+      atr: regime.features.atr,
+      regime: regime.name,
+      strategy: choice.strategy,
+      explored: choice.explored,
+      propensity: choice.propensity,
+      realizedR: outcome.realizedR,
+      exitReason: outcome.exitReason,
+      closeBar: bar + 1 + outcome.exitBarIndex,
+    },
   };
 }
 
@@ -361,34 +377,46 @@ function cellsOf(
 }
 
 /**
- * The reward of a closed trade, as the reward function applies a TradeClosed event: the traded
- * cell gets the realized R; a full-information policy's other arms get their outcomes on the
- * trade's path, marked counterfactual; a pooling policy's pooled cells get the same.
+ * The reward of a closed trade, exactly as the reward function applies a TradeClosed event
+ * (`creditClosedTrade`, the same plausibility settings' defaults): the traded cell gets the
+ * realized R; a full-information policy's other arms get their outcomes on the trade's path (the
+ * bars from entry to its close, as a bot sends it), marked counterfactual; a pooling policy's
+ * pooled cells get the same. A reward the service would refuse as implausible changes no cell
+ * here either. The seed's EMA is folded in close order, as its conditional writes do.
  */
 function credit(open: OpenTrade, candles: readonly Candle[], horizonBars: number, symbol: string): void {
-  const { state, trade } = open;
+  const { state, trade, plan } = open;
   const { policy } = state;
   const at = candles[trade.closeBar]?.t ?? 0;
-  const apply = (strategy: StrategyId, realizedR: number, counterfactual: boolean) => {
-    for (const owner of policy.pooling ? [symbol, POOLED] : [symbol]) {
-      const key = cellKey(owner, trade.regime, strategy);
-      state.cells.set(key, policy.learner.update(state.cells.get(key), { realizedR, at, counterfactual }));
-    }
-  };
-  apply(trade.strategy, trade.realizedR, false);
-  if (policy.fullInformation) {
-    const outcomes = counterfactualOutcomes({
+  const judged = creditClosedTrade(
+    {
       side: trade.side,
-      entry: trade.entry,
-      atr: trade.atr,
-      path: candles.slice(trade.entryBar + 1, trade.closeBar + 1),
-      horizonBars,
-    });
-    for (const strategy of STRATEGY_IDS) {
-      if (strategy !== trade.strategy) apply(strategy, outcomes[strategy].realizedR, true);
+      plan,
+      strategy: trade.strategy,
+      explored: trade.explored,
+      createdAt: candles[trade.entryBar]?.t ?? 0,
+    },
+    { realizedR: trade.realizedR, closedAt: at, path: candles.slice(trade.entryBar + 1, trade.closeBar + 1) },
+    { horizonBars, fullInformation: policy.fullInformation, plausibility: BACKTEST_PLAUSIBILITY, now: at },
+  );
+  state.closed.push(trade);
+  if (!judged.plausible) {
+    state.implausibleRewards++;
+    return;
+  }
+  const increments = cellIncrements(judged.credits, trade.explored);
+  const alpha = policy.learner.emaAlpha;
+  for (const owner of policy.pooling ? [symbol, POOLED] : [symbol]) {
+    for (const [strategy, increment] of Object.entries(increments)) {
+      const key = cellKey(owner, trade.regime, strategy as StrategyId);
+      const previous = state.cells.get(key);
+      const next = addToCell(previous, increment, at);
+      if (alpha !== undefined && strategy === trade.strategy && owner === symbol) {
+        next.ema = foldEma(previous, judged.realizedR, alpha);
+      }
+      state.cells.set(key, next);
     }
   }
-  state.closed.push(trade);
 }
 
 function policyResult(state: PolicyState, candles: readonly Candle[], symbol: string): PolicyResult {
@@ -413,7 +441,7 @@ function policyResult(state: PolicyState, candles: readonly Candle[], symbol: st
       learned.push({
         regime,
         strategy,
-        value: shown[strategy]?.value ?? cell.ema,
+        value: shown[strategy]?.value ?? cell.mean,
         count: cell.count,
         realCount: cell.realCount,
         counterfactualCount: cell.counterfactualCount,
@@ -426,6 +454,7 @@ function policyResult(state: PolicyState, candles: readonly Candle[], symbol: st
     ...tradeFigures(policy.name, state.closed, candles),
     explorationRate: state.decisions === 0 ? 0 : state.explorations / state.decisions,
     skippedSignals: state.skippedSignals,
+    implausibleRewards: state.implausibleRewards,
     learned,
   };
 }
@@ -551,6 +580,7 @@ function hindsightOracle(
       ...tradeFigures(ORACLE_POLICY_NAME, trades, candles),
       explorationRate: 0,
       skippedSignals: 0,
+      implausibleRewards: 0,
       learned,
     },
     choices,

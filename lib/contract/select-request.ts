@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { SIDES } from '../types';
-import { candleSeriesSchema } from './candles';
+import { amountSchema, candleSeriesSchema, priceSchema } from './candles';
 import { describeIssue, toValidationIssues, ValidationError } from './validation-error';
 
 /** Letters and digits with the separators exchanges use (`BTCUSDT`, `BTC/USDT`, `EUR_USD`, `ES:CME`). */
@@ -14,8 +14,6 @@ export const symbolSchema = z
     z.maxLength(SYMBOL_MAX_LENGTH),
     z.regex(SYMBOL_PATTERN, { error: 'must be letters and digits, optionally separated by . _ : / -' }),
   );
-
-const nonNegative = z.number().check(z.gte(0));
 
 function selectRequestSchema(maxCandles: number) {
   return z.object({
@@ -31,18 +29,24 @@ function selectRequestSchema(maxCandles: number) {
         ),
     ),
     candles: candleSeriesSchema(1, maxCandles),
-    entryPrice: z.optional(z.number().check(z.gt(0))),
+    entryPrice: z.optional(priceSchema),
     signal: z.optional(
       z.object({
-        confidence: z.optional(z.number().check(z.gte(0), z.lte(1))),
+        confidence: z.optional(
+          z.number().check(
+            z.gte(0),
+            z.lte(1),
+            z.refine((value) => value === 0 || value >= 1e-100, { error: 'must be 0 or at least 1e-100' }),
+          ),
+        ),
         source: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
       }),
     ),
     liquidity: z.optional(
       z.object({
-        spreadBps: z.optional(nonNegative),
-        depthUsd: z.optional(nonNegative),
-        volume24hUsd: z.optional(nonNegative),
+        spreadBps: z.optional(amountSchema),
+        depthUsd: z.optional(amountSchema),
+        volume24hUsd: z.optional(amountSchema),
       }),
     ),
   });

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { candleSeriesSchema } from './candles';
+import { candleSeriesSchema, priceSchema } from './candles';
 import { describeIssue, toValidationIssues, ValidationError } from './validation-error';
 
 /** Decision ids are generated UUIDs; anything else that fits a key is accepted, `#` never (it separates key parts). */
@@ -13,13 +13,20 @@ function tradeClosedDetailSchema(maxCandles: number) {
   return z
     .object({
       decisionId: decisionIdSchema,
+      // Any finite R parses: one beyond what a plan can reach is refused as implausible and
+      // recorded on the decision, where the operator sees it, rather than dead-lettered.
       realizedR: z.optional(z.number()),
-      exitPrice: z.optional(z.number().check(z.gt(0))),
+      exitPrice: z.optional(priceSchema),
       tradeId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
-      closedAt: z.iso.datetime({
-        offset: true,
-        error: 'must be an ISO-8601 date-time, such as 2024-05-01T12:00:00Z',
-      }),
+      /** Default: the event's `time`. */
+      closedAt: z.optional(
+        z.iso.datetime({
+          offset: true,
+          error: 'must be an ISO-8601 date-time, such as 2024-05-01T12:00:00Z',
+        }),
+      ),
+      /** An operator re-publishing a reward the plausibility checks refused, with their reason. */
+      override: z.optional(z.object({ reason: z.string().check(z.minLength(1), z.maxLength(256)) })),
       // Empty is allowed: a trade closed on its entry bar has no bars after entry to replay.
       path: z.optional(candleSeriesSchema(0, maxCandles)),
     })

@@ -19,7 +19,6 @@
  *   configured. Propensities are exact.
  */
 import type { RegimeName, StrategyId } from '../types';
-import { updateCellStats } from './cell-stats';
 import { NoCandidatesError } from './epsilon-greedy';
 import type { ArmValue, CellStats, Choice, ChooseInput, Learner } from './learner';
 import { revealOrder } from './reveal-order';
@@ -37,8 +36,6 @@ export interface AnchoredLearnerOptions {
   epsilon: number;
   /** Regimes in which the learner never explores. */
   noExplorationRegimes: readonly RegimeName[];
-  /** EMA weight the cells keep (shown by the stats endpoint; the learner reads the mean). */
-  alpha: number;
   /** Strategies by how much their trade's path reveals, most first. Default: {@link revealOrder}. */
   revealOrder?: readonly StrategyId[];
 }
@@ -50,7 +47,6 @@ export const DEFAULT_ANCHORED_OPTIONS: Readonly<AnchoredLearnerOptions> = Object
   poolPriorTrades: 20,
   epsilon: 0,
   noExplorationRegimes: Object.freeze(['HIGH_VOLATILITY', 'ILLIQUID'] as const),
-  alpha: 0.2,
 });
 
 /** What a learner knows of one arm: its evidence in trades and the mean R of that evidence. */
@@ -96,7 +92,7 @@ export function armEvidence(
  */
 export function createAnchoredLearner(options: Partial<AnchoredLearnerOptions> = {}): Learner {
   const settings = { ...DEFAULT_ANCHORED_OPTIONS, ...definedOnly(options) };
-  const { confidenceZ, rewardSdR, minEvidenceTrades, poolPriorTrades, epsilon, alpha } = settings;
+  const { confidenceZ, rewardSdR, minEvidenceTrades, poolPriorTrades, epsilon } = settings;
   if (!(confidenceZ >= 0 && Number.isFinite(confidenceZ)))
     throw new RangeError(`confidenceZ must be a finite number ≥ 0 (got ${confidenceZ})`);
   if (!(rewardSdR > 0 && Number.isFinite(rewardSdR)))
@@ -105,7 +101,6 @@ export function createAnchoredLearner(options: Partial<AnchoredLearnerOptions> =
     throw new RangeError(`minEvidenceTrades must be ≥ 0 (got ${minEvidenceTrades})`);
   if (!(poolPriorTrades >= 0)) throw new RangeError(`poolPriorTrades must be ≥ 0 (got ${poolPriorTrades})`);
   if (!(epsilon >= 0 && epsilon <= 1)) throw new RangeError(`epsilon must be in [0, 1] (got ${epsilon})`);
-  if (!(alpha > 0 && alpha <= 1)) throw new RangeError(`alpha must be in (0, 1] (got ${alpha})`);
   const order = settings.revealOrder ?? revealOrder();
   const calm =
     settings.noExplorationRegimes.length === 0 ? 'all' : `not ${settings.noExplorationRegimes.join('/')}`;
@@ -165,10 +160,6 @@ export function createAnchoredLearner(options: Partial<AnchoredLearnerOptions> =
         values,
         policy,
       };
-    },
-
-    update(previous, reward) {
-      return updateCellStats(previous, reward, alpha);
     },
   };
 }

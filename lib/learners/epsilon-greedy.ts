@@ -3,7 +3,6 @@
  * arm's value is its (symbol, regime, strategy) cell's EMA of realized R.
  */
 import type { RegimeName, StrategyId } from '../types';
-import { updateCellStats } from './cell-stats';
 import type { ArmValue, CellStats, Choice, ChooseInput, Learner } from './learner';
 
 export interface EpsilonGreedyOptions {
@@ -76,6 +75,7 @@ export function createEpsilonGreedyLearner(options: EpsilonGreedyOptions): Learn
 
   return {
     policy,
+    emaAlpha: alpha,
 
     choose({ regime, candidates: given, cells, rng }: ChooseInput): Choice {
       // A duplicated id would double its share of the exploration mass.
@@ -104,10 +104,6 @@ export function createEpsilonGreedyLearner(options: EpsilonGreedyOptions): Learn
         values,
         policy,
       };
-    },
-
-    update(previous, reward) {
-      return updateCellStats(previous, reward, alpha);
     },
   };
 }

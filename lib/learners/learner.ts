@@ -1,7 +1,8 @@
 import type { RegimeName, Rng, StrategyId } from '../types';
 
 /**
- * What one learner cell (symbol, regime, strategy) knows. `count` covers every update;
+ * What one learner cell (symbol, regime, strategy) knows: sums that every reward adds to
+ * (see `cell-stats.ts`), and what is derived from them. `count` covers every reward;
  * `realCount` the rewards of trades that used this strategy, `counterfactualCount` the outcomes
  * simulated from another trade's price path.
  */
@@ -9,24 +10,24 @@ export interface CellStats {
   count: number;
   realCount: number;
   counterfactualCount: number;
+  /** Σ R in micro-R (an integer): what the store adds to. */
+  sumMicro: number;
+  /** Σ R² in micro-R² (an integer). */
+  sumSqMicro: number;
+  /** Σ R. */
   sum: number;
+  /** Mean R; 0 when empty. */
   mean: number;
-  ema: number;
-  lastReward: number;
+  /** Sample standard deviation of R; 0 with fewer than two rewards. */
+  sdR: number;
   wins: number;
   losses: number;
-  totalR: number;
+  /** Real rewards of trades whose decision was an exploration draw. */
+  explorations: number;
+  /** The seed learner's EMA of R (0 for every other policy, which never reads it). */
+  ema: number;
   /** Epoch milliseconds of the last update. */
   lastUpdate: number;
-}
-
-/** One reward for one cell. */
-export interface CellReward {
-  realizedR: number;
-  /** Epoch milliseconds. */
-  at: number;
-  /** True when the outcome was simulated from another trade's path rather than traded. */
-  counterfactual: boolean;
 }
 
 /** The value and evidence a learner shows for one candidate (the response's `candidates`). */
@@ -61,9 +62,14 @@ export interface Choice {
   policy: string;
 }
 
-/** A learner chooses among a regime's candidates and folds rewards into a cell, purely. */
+/**
+ * A learner chooses among a regime's candidates, purely, from the cells' sums. Rewards add to
+ * the sums in any order (`cell-stats.ts`); a learner that also reads an EMA (the seed's) names its
+ * `emaAlpha`, and only then are its rewards folded in commit order.
+ */
 export interface Learner {
   readonly policy: string;
   choose(input: ChooseInput): Choice;
-  update(previous: CellStats | undefined, reward: CellReward): CellStats;
+  /** The EMA weight, for a learner that reads the order-dependent EMA; absent otherwise. */
+  readonly emaAlpha?: number;
 }

@@ -1,4 +1,10 @@
-import type { AttributeValue, CancellationReason } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -8,21 +14,26 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Decision } from '../decision';
+import type { Decision, DecisionRejection } from '../decision';
+import {
+  type ArmIncrement,
+  addIncrements,
+  cellStatsOf,
+  INCREMENT_FIELDS,
+  totalsOf,
+} from '../learners/cell-stats';
 import type { CellStats, CellsByStrategy } from '../learners/learner';
-import type { RegimeName, StrategyId } from '../types';
+import { type RegimeName, STRATEGY_IDS, type StrategyId } from '../types';
 import { decodeItem } from './attribute-value';
 import {
-  type CellAfterConflict,
-  type CellRef,
-  type CellWrite,
+  type ArmIncrements,
   DecisionExistsError,
   type RewardCommit,
   type RewardCommitResult,
   type SelectorStore,
   type StoredCell,
 } from './selector-store';
-import { keys } from './table';
+import { armAttribute, keys } from './table';
 
 type Key = { pk: string; sk: string };
 type Item = Record<string, unknown>;
@@ -32,15 +43,8 @@ const CELL_TYPE = 'CELL';
 /** BatchGetItem takes at most 100 keys per request. */
 const BATCH_GET_LIMIT = 100;
 const UNPROCESSED_RETRY_LIMIT = 8;
-/** Tries to join or start a reward queue before giving up on a place (both lost to a race). */
-const TURN_ATTEMPTS = 3;
-/**
- * A reward queue that handed out no place for this long is taken as drained: its places were
- * taken by rewards that have all committed since, or gave up (a duplicate, a stopped function).
- */
-const TURN_QUEUE_IDLE_MS = 2_000;
-/** Idle queues are removed by the table's TTL this long after their last place. */
-const TURN_QUEUE_TTL_SECONDS = 3_600;
+/** The seed's EMA of an arm, beside its sums. */
+const EMA_FIELD = 'ema';
 
 export interface DynamoSelectorStoreOptions {
   /** Waits between re-requests of unprocessed batch keys (injected so tests need not sleep). */
@@ -49,13 +53,13 @@ export interface DynamoSelectorStoreOptions {
 
 /**
  * The selector's state in one DynamoDB table (see `table.ts` for the keys). Every write is
- * conditional: a decision is created only if its id is new, and a reward closes a decision
- * (still OPEN) and moves its cells (still at the version read) in one transaction.
+ * conditional on the decision: a decision is created only if its id is new, and a reward closes
+ * it (if OPEN or REJECTED) and `ADD`s its credits to one (symbol, regime) item and one pooled
+ * shard in the same transaction. Adds commute, so cells carry no version and a reward never
+ * reads them (but the seed's EMA, whose write is conditional on the arm's count).
  *
  * Requests per operation on the happy path: select = BatchGetItem + PutItem;
- * reward = GetItem + BatchGetItem + TransactWriteItems. A reward that loses a race on its cells
- * learns their current state from the failed transaction, so its retry is one more
- * TransactWriteItems, without another read.
+ * reward = GetItem + TransactWriteItems (the seed policy: + GetItem of its cell).
  */
 export class DynamoSelectorStore implements SelectorStore {
   private readonly sleep: (ms: number) => Promise<void>;
@@ -71,21 +75,30 @@ export class DynamoSelectorStore implements SelectorStore {
   async readSelectionCells(
     symbol: string,
     regime: RegimeName,
-    strategies: readonly StrategyId[],
-    options: { pooled?: boolean } = {},
+    options: { poolShards?: number } = {},
   ): Promise<{ cells: CellsByStrategy; pooled: CellsByStrategy }> {
-    const owners: (string | null)[] = options.pooled === true ? [symbol, null] : [symbol];
-    const refs: CellRef[] = strategies.flatMap((strategy) =>
-      owners.map((owner) => ({ symbol: owner, regime, strategy })),
-    );
-    const found = await this.readCellItems(refs, false);
-    const cells: CellsByStrategy = {};
-    const pooled: CellsByStrategy = {};
-    for (const cell of found) {
-      if (cell.ref.symbol === null) pooled[cell.ref.strategy] = cell.stats;
-      else cells[cell.ref.strategy] = cell.stats;
+    const shards = options.poolShards ?? 0;
+    if (shards + 1 > BATCH_GET_LIMIT) throw new RangeError(`at most ${BATCH_GET_LIMIT - 1} pool shards`);
+    const own = keys.cell(symbol, regime);
+    const shardKeys = Array.from({ length: shards }, (_, shard) => keys.pooledCell(regime, shard));
+    const items = await this.batchGet([own, ...shardKeys], false);
+    const ownItem = items.find((item) => item.pk === own.pk);
+    const pooled: Partial<Record<StrategyId, { totals: ArmIncrement; lastUpdate: number }>> = {};
+    for (const item of items) {
+      if (item === ownItem) continue;
+      for (const [strategy, totals] of armTotals(item)) {
+        const sum = pooled[strategy];
+        pooled[strategy] = {
+          totals: sum === undefined ? totals : addIncrements(sum.totals, totals),
+          lastUpdate: Math.max(sum?.lastUpdate ?? 0, numberField(item, 'lastUpdate')),
+        };
+      }
     }
-    return { cells, pooled };
+    const pooledCells: CellsByStrategy = {};
+    for (const [strategy, { totals, lastUpdate }] of Object.entries(pooled)) {
+      pooledCells[strategy as StrategyId] = cellStatsOf(totals, { lastUpdate });
+    }
+    return { cells: ownItem === undefined ? {} : itemArms(ownItem), pooled: pooledCells };
   }
 
   async recordDecision(decision: Decision): Promise<void> {
@@ -98,9 +111,8 @@ export class DynamoSelectorStore implements SelectorStore {
         }),
       );
     } catch (error) {
-      if (errorName(error) === 'ConditionalCheckFailedException') {
+      if (error instanceof ConditionalCheckFailedException)
         throw new DecisionExistsError(decision.decisionId);
-      }
       throw error;
     }
   }
@@ -119,25 +131,11 @@ export class DynamoSelectorStore implements SelectorStore {
     return result.Item === undefined ? undefined : itemToDecision(result.Item);
   }
 
-  readCells(refs: readonly CellRef[]): Promise<StoredCell[]> {
-    return this.readCellItems(refs, true);
-  }
-
-  async readRewardCells(
-    refs: readonly CellRef[],
-    lead: CellRef,
-    at: number,
-  ): Promise<{ cells: StoredCell[]; lastTurn: number }> {
-    if (refs.length >= BATCH_GET_LIMIT)
-      throw new RangeError(`a reward reads at most ${BATCH_GET_LIMIT - 1} cells`);
-    const turnKey = turnQueueKey(lead);
-    const items = await this.batchGet([...refs.map(cellKey), turnKey], true);
-    const queue = items.find((item) => item.sk === turnKey.sk && item.pk === turnKey.pk);
-    const live = queue !== undefined && numberField(queue, 'lastTurnAt') > at - TURN_QUEUE_IDLE_MS;
-    return {
-      cells: items.filter((item) => item !== queue).map(itemToCell),
-      lastTurn: live ? numberField(queue, 'lastTurn') : 0,
-    };
+  async readCell(symbol: string, regime: RegimeName): Promise<CellsByStrategy> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.cell(symbol, regime), ConsistentRead: true }),
+    );
+    return result.Item === undefined ? {} : itemArms(result.Item);
   }
 
   async listSymbolCells(symbol: string): Promise<StoredCell[]> {
@@ -152,19 +150,43 @@ export class DynamoSelectorStore implements SelectorStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) cells.push(itemToCell(item));
+      for (const item of page.Items ?? []) {
+        const regime = item.regime as RegimeName;
+        for (const [strategy, stats] of Object.entries(itemArms(item))) {
+          cells.push({ ref: { symbol, regime, strategy: strategy as StrategyId }, stats });
+        }
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return cells;
   }
 
   /**
-   * One TransactWriteItems: item 0 closes the decision (condition: still OPEN), items 1..n put
-   * each cell's new state (condition: the version read, or absent for a new cell). Every item
-   * asks for ALL_OLD: a failed decision condition returns the decision as it is now, and a failed
-   * cell condition returns the cell as it is now, so the caller's retry saves a read.
+   * One TransactWriteItems: item 0 closes the decision (condition: OPEN or REJECTED, ALL_OLD on
+   * failure so the caller learns how it was closed), item 1 adds to the (symbol, regime) cell
+   * (conditional only for the seed's EMA), item 2 adds to the pooled shard.
    */
   async commitReward(commit: RewardCommit): Promise<RewardCommitResult> {
+    const { own, pooled } = commit;
+    const ownUpdate = cellUpdate(keys.cell(own.symbol, own.regime), own.arms, commit.at, {
+      type: CELL_TYPE,
+      symbol: own.symbol,
+      regime: own.regime,
+    });
+    if (own.ema !== undefined) {
+      const count = armAttribute(own.ema.strategy, 'n');
+      const ema = armAttribute(own.ema.strategy, EMA_FIELD);
+      ownUpdate.UpdateExpression = ownUpdate.UpdateExpression.replace('SET ', 'SET #ema = :ema, ');
+      ownUpdate.ExpressionAttributeNames['#ema'] = ema;
+      ownUpdate.ExpressionAttributeNames['#count'] = count;
+      ownUpdate.ExpressionAttributeValues[':ema'] = own.ema.ema;
+      if (own.ema.expectedCount === 0) {
+        ownUpdate.ConditionExpression = 'attribute_not_exists(#count)';
+      } else {
+        ownUpdate.ConditionExpression = '#count = :expectedCount';
+        ownUpdate.ExpressionAttributeValues[':expectedCount'] = own.ema.expectedCount;
+      }
+    }
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -174,99 +196,66 @@ export class DynamoSelectorStore implements SelectorStore {
                 TableName: this.tableName,
                 Key: keys.decision(commit.decisionId),
                 UpdateExpression: 'SET #status = :closed, #reward = :reward',
-                ConditionExpression: '#status = :open',
+                ConditionExpression: '#status IN (:open, :rejected)',
                 ExpressionAttributeNames: { '#status': 'status', '#reward': 'reward' },
-                ExpressionAttributeValues: { ':open': 'OPEN', ':closed': 'CLOSED', ':reward': commit.reward },
+                ExpressionAttributeValues: {
+                  ':open': 'OPEN',
+                  ':rejected': 'REJECTED',
+                  ':closed': 'CLOSED',
+                  ':reward': commit.reward,
+                },
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
             },
-            ...commit.cells.map((cell) => ({ Put: this.cellPut(cell) })),
+            { Update: { TableName: this.tableName, ...ownUpdate } },
+            ...(pooled === undefined
+              ? []
+              : [
+                  {
+                    Update: {
+                      TableName: this.tableName,
+                      ...cellUpdate(keys.pooledCell(pooled.regime, pooled.shard), pooled.arms, commit.at, {
+                        type: CELL_TYPE,
+                        regime: pooled.regime,
+                        pooled: true,
+                      }),
+                    },
+                  },
+                ]),
           ],
         }),
       );
       return { outcome: 'committed' };
     } catch (error) {
-      return classifyCommitFailure(error, commit.cells.length);
+      return classifyCommitFailure(error);
     }
   }
 
-  /**
-   * One conditional UpdateItem creates the cell's reward queue at `seenVersion` + 1, or joins it
-   * when it is live and not behind the cell (its last place is at least `seenVersion`); a queue
-   * behind the cell or idle for `TURN_QUEUE_IDLE_MS` takes a second one to start afresh at
-   * `seenVersion` + 1. Two rewards restarting it at once: one wins, the other joins on its next
-   * try. The queue item carries the table's TTL attribute, so idle queues are removed.
-   */
-  async takeTurn(ref: CellRef, seenVersion: number, at: number): Promise<number | undefined> {
-    const Key = turnQueueKey(ref);
-    const names = { '#last': 'lastTurn', '#lastAt': 'lastTurnAt', '#expires': 'expiresAt' };
-    const values = {
-      ':seen': seenVersion,
-      ':idleSince': at - TURN_QUEUE_IDLE_MS,
-      ':at': at,
-      ':expires': Math.floor(at / 1000) + TURN_QUEUE_TTL_SECONDS,
-    };
-    for (let attempt = 0; attempt < TURN_ATTEMPTS; attempt++) {
-      try {
-        const joined = await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key,
-            UpdateExpression:
-              'SET #last = if_not_exists(#last, :seen) + :one, #lastAt = :at, #expires = :expires',
-            ConditionExpression: 'attribute_not_exists(#last) OR (#last >= :seen AND #lastAt > :idleSince)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ...values, ':one': 1 },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        );
-        const place = joined.Attributes?.lastTurn;
-        if (typeof place === 'number') return place;
-      } catch (error) {
-        if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
-      }
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key,
-            UpdateExpression: 'SET #last = :first, #lastAt = :at, #expires = :expires',
-            ConditionExpression: '#last < :seen OR #lastAt <= :idleSince',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ...values, ':first': seenVersion + 1 },
-          }),
-        );
-        return seenVersion + 1;
-      } catch (error) {
-        if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
-      }
+  async rejectReward(
+    decisionId: string,
+    rejection: DecisionRejection,
+  ): Promise<{ outcome: 'recorded' } | { outcome: 'decision-not-open'; current: Decision | undefined }> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.decision(decisionId),
+          UpdateExpression: 'SET #status = :rejected, #rejection = :rejection',
+          ConditionExpression: '#status IN (:open, :rejected)',
+          ExpressionAttributeNames: { '#status': 'status', '#rejection': 'rejection' },
+          ExpressionAttributeValues: { ':open': 'OPEN', ':rejected': 'REJECTED', ':rejection': rejection },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { outcome: 'recorded' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const old = error.Item as Record<string, AttributeValue> | undefined;
+      return {
+        outcome: 'decision-not-open',
+        current: old === undefined ? undefined : itemToDecision(decodeItem(old)),
+      };
     }
-    return undefined;
-  }
-
-  private cellPut(write: CellWrite) {
-    const isNew = write.expectedVersion === 0;
-    return {
-      TableName: this.tableName,
-      Item: cellToItem(write),
-      ConditionExpression: isNew ? 'attribute_not_exists(pk)' : '#version = :expected',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      ...(isNew
-        ? {}
-        : {
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':expected': write.expectedVersion },
-          }),
-    };
-  }
-
-  private async readCellItems(refs: readonly CellRef[], consistent: boolean): Promise<StoredCell[]> {
-    const cells: StoredCell[] = [];
-    for (let start = 0; start < refs.length; start += BATCH_GET_LIMIT) {
-      const chunk = refs.slice(start, start + BATCH_GET_LIMIT).map(cellKey);
-      for (const item of await this.batchGet(chunk, consistent)) cells.push(itemToCell(item));
-    }
-    return cells;
   }
 
   /** BatchGetItem, asking again for keys DynamoDB left unprocessed (throttling), with a short backoff. */
@@ -290,54 +279,60 @@ export class DynamoSelectorStore implements SelectorStore {
   }
 }
 
-function cellKey(ref: CellRef): Key {
-  return ref.symbol === null
-    ? keys.pooledCell(ref.regime, ref.strategy)
-    : keys.cell(ref.symbol, ref.regime, ref.strategy);
-}
-
-function turnQueueKey(ref: CellRef): Key {
-  return keys.turn(ref.symbol, ref.regime, ref.strategy);
-}
-
-function cellToItem(write: CellWrite): Item {
-  const { ref, stats } = write;
+/**
+ * The Update of one cell item: `ADD` every non-zero field of every arm's increment (each a
+ * top-level attribute, `<arm>.<field>`), and `SET` the item's descriptive attributes and
+ * `lastUpdate`. No condition: adds commute.
+ */
+function cellUpdate(key: Key, arms: ArmIncrements, at: number, describe: Record<string, unknown>) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [index, [name, value]] of [...Object.entries(describe), ['lastUpdate', at] as const].entries()) {
+    names[`#d${index}`] = name;
+    values[`:d${index}`] = value;
+    sets.push(`#d${index} = :d${index}`);
+  }
+  const adds: string[] = [];
+  for (const [strategy, increment] of Object.entries(arms)) {
+    for (const field of INCREMENT_FIELDS) {
+      if (increment[field] === 0 && field !== 'n') continue;
+      const index = adds.length;
+      names[`#a${index}`] = armAttribute(strategy, field);
+      values[`:a${index}`] = increment[field];
+      adds.push(`#a${index} :a${index}`);
+    }
+  }
   return {
-    ...cellKey(ref),
-    type: CELL_TYPE,
-    ...(ref.symbol === null ? { pooled: true } : { symbol: ref.symbol }),
-    regime: ref.regime,
-    strategy: ref.strategy,
-    version: write.expectedVersion + 1,
-    explorations: write.explorations,
-    ...stats,
+    Key: key,
+    UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ConditionExpression: undefined as string | undefined,
   };
 }
 
-function itemToCell(item: Item): StoredCell {
-  const stats: CellStats = {
-    count: numberField(item, 'count'),
-    realCount: numberField(item, 'realCount'),
-    counterfactualCount: numberField(item, 'counterfactualCount'),
-    sum: numberField(item, 'sum'),
-    mean: numberField(item, 'mean'),
-    ema: numberField(item, 'ema'),
-    lastReward: numberField(item, 'lastReward'),
-    wins: numberField(item, 'wins'),
-    losses: numberField(item, 'losses'),
-    totalR: numberField(item, 'totalR'),
-    lastUpdate: numberField(item, 'lastUpdate'),
-  };
-  return {
-    ref: {
-      symbol: typeof item.symbol === 'string' ? item.symbol : null,
-      regime: item.regime as RegimeName,
-      strategy: item.strategy as StrategyId,
-    },
-    stats,
-    explorations: numberField(item, 'explorations'),
-    version: numberField(item, 'version'),
-  };
+/** Each arm's integer totals held by a cell item (arms never rewarded are absent). */
+function armTotals(item: Item): [StrategyId, ArmIncrement][] {
+  return STRATEGY_IDS.flatMap((strategy) => {
+    if (typeof item[armAttribute(strategy, 'n')] !== 'number') return [];
+    const totals = totalsOf(undefined);
+    for (const field of INCREMENT_FIELDS) totals[field] = numberField(item, armAttribute(strategy, field));
+    return [[strategy, totals] as [StrategyId, ArmIncrement]];
+  });
+}
+
+function itemArms(item: Item): CellsByStrategy {
+  const cells: CellsByStrategy = {};
+  const lastUpdate = numberField(item, 'lastUpdate');
+  for (const [strategy, totals] of armTotals(item)) {
+    const stats: CellStats = cellStatsOf(totals, {
+      ema: numberField(item, armAttribute(strategy, EMA_FIELD)),
+      lastUpdate,
+    });
+    cells[strategy] = stats;
+  }
+  return cells;
 }
 
 function itemToDecision(item: Item): Decision {
@@ -350,24 +345,18 @@ function numberField(item: Item, name: string): number {
   return typeof value === 'number' ? value : 0;
 }
 
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
-}
-
 /**
  * Turns a failed reward transaction into an outcome. The decision's condition is checked first:
- * if it failed, the decision is no longer open and retrying cannot help. A failed cell condition
- * or a transaction conflict means another reward moved first: the caller retries, starting from
- * what the cancellation reasons tell about each of the `cellCount` cells. Anything else is
- * rethrown.
+ * if it failed, the decision is no longer open and retrying cannot help. A failed condition on the
+ * cell is the seed's EMA having moved; a conflict with another transaction or throttling leaves
+ * nothing written, so the same commit may be sent again. Anything else is rethrown.
  */
-function classifyCommitFailure(error: unknown, cellCount: number): RewardCommitResult {
-  const name = errorName(error);
-  if (name === 'TransactionConflictException') return { outcome: 'conflict', reason: 'transaction' };
-  if (name !== 'TransactionCanceledException') throw error;
-  const reasons: CancellationReason[] =
-    (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
-  const [decisionReason, ...cellReasons] = reasons;
+function classifyCommitFailure(error: unknown): RewardCommitResult {
+  if (error instanceof TransactionConflictException) return { outcome: 'conflict', reason: 'transaction' };
+  if (error instanceof ProvisionedThroughputExceededException)
+    return { outcome: 'conflict', reason: 'throttled' };
+  if (!(error instanceof TransactionCanceledException)) throw error;
+  const [decisionReason, ownReason, ...rest] = error.CancellationReasons ?? [];
   if (decisionReason?.Code === 'ConditionalCheckFailed') {
     const old = decisionReason.Item as Record<string, AttributeValue> | undefined;
     return {
@@ -375,28 +364,11 @@ function classifyCommitFailure(error: unknown, cellCount: number): RewardCommitR
       current: old === undefined ? undefined : itemToDecision(decodeItem(old)),
     };
   }
-  const codes = [decisionReason, ...cellReasons].map((reason) => reason?.Code);
-  const cells = Array.from({ length: cellCount }, (_, index) => cellAfterConflict(cellReasons[index]));
-  if (codes.includes('ConditionalCheckFailed')) return { outcome: 'conflict', reason: 'version', cells };
-  if (codes.includes('TransactionConflict')) return { outcome: 'conflict', reason: 'transaction', cells };
+  if (ownReason?.Code === 'ConditionalCheckFailed') return { outcome: 'conflict', reason: 'ema' };
+  const codes = [decisionReason, ownReason, ...rest].map((reason) => reason?.Code);
+  if (codes.includes('TransactionConflict')) return { outcome: 'conflict', reason: 'transaction' };
   if (codes.some((code) => code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded')) {
-    return { outcome: 'conflict', reason: 'throttled', cells };
+    return { outcome: 'conflict', reason: 'throttled' };
   }
   throw error;
-}
-
-/**
- * One cell's cancellation reason read as knowledge: a failed condition with the item (ALL_OLD) is
- * the cell now; `None` means its condition held; anything else (a transaction conflict, a
- * throttled item, a failed condition without an item because the cell is gone) is unknown.
- */
-function cellAfterConflict(reason: CancellationReason | undefined): CellAfterConflict {
-  if (reason?.Code === 'None') return { state: 'as-expected' };
-  if (reason?.Code === 'ConditionalCheckFailed' && reason.Item !== undefined) {
-    return {
-      state: 'moved',
-      cell: itemToCell(decodeItem(reason.Item as Record<string, AttributeValue>)),
-    };
-  }
-  return { state: 'unknown' };
 }

@@ -1,15 +1,17 @@
-import type { RegimeName, StrategyId } from '../types';
+import type { RegimeName } from '../types';
 
 /**
  * The one table. Its key schema is used by the store adapter, the CDK stack, the local stack
  * and the tests, so it is defined here once.
  *
  * Items:
- * - learner cell:  pk `SYMBOL#<symbol>`  sk `CELL#<regime>#<strategy>`
- * - pooled cell:   pk `POOL`             sk `CELL#<regime>#<strategy>` (all symbols together)
+ * - learner cell:  pk `SYMBOL#<symbol>`  sk `CELL#<regime>`: every arm of (symbol, regime), each
+ *                  arm's sums in attributes of its own (`<arm>.n`, `<arm>.sumMicro`, …), added to
+ *                  with `ADD`, so a reward touches this one item however many arms it credits
+ * - pooled shard:  pk `POOL#<shard>`     sk `CELL#<regime>`: the same sums over all symbols, spread
+ *                  over `POOL_SHARDS` items (a reward adds to the one its decision id hashes to),
+ *                  summed on read, so that no single item takes every reward of a regime
  * - decision:      pk `DECISION#<id>`    sk `DECISION` (TTL attribute `expiresAt`, epoch seconds)
- * - reward queue:  the cell's pk        sk `TURN#<regime>#<strategy>` (TTL `expiresAt`): the last
- *                  cell version handed to a reward waiting for that cell (see `takeTurn`)
  */
 export const TABLE_DEFINITION = {
   partitionKey: 'pk',
@@ -17,34 +19,50 @@ export const TABLE_DEFINITION = {
   ttlAttribute: 'expiresAt',
 } as const;
 
-export const POOL_PARTITION = 'POOL';
+/** The partition-key prefixes, one per kind of item (IAM scopes each function's access by them). */
+export const PARTITION_PREFIX = {
+  symbol: 'SYMBOL#',
+  pool: 'POOL#',
+  decision: 'DECISION#',
+} as const;
 
 /**
- * The partition keys' shapes, as IAM `dynamodb:LeadingKeys` patterns (StringLike): the CDK stack
- * scopes each function's table access to the partitions it touches. The pooled partition is
- * `POOL` today and `POOL#<shard>` once pooled cells are sharded; both patterns are listed.
+ * The partition keys' shapes as IAM `dynamodb:LeadingKeys` patterns (StringLike), from the
+ * prefixes above: the CDK stack scopes each function's table access to the partitions it touches.
  */
 export const PARTITION_PATTERNS = {
-  symbol: ['SYMBOL#*'],
-  pool: [POOL_PARTITION, `${POOL_PARTITION}#*`],
-  decision: ['DECISION#*'],
+  symbol: [`${PARTITION_PREFIX.symbol}*`],
+  pool: [`${PARTITION_PREFIX.pool}*`],
+  decision: [`${PARTITION_PREFIX.decision}*`],
 } as const;
 
 export const keys = {
-  cell: (symbol: string, regime: RegimeName, strategy: StrategyId) => ({
-    pk: `SYMBOL#${symbol}`,
-    sk: `CELL#${regime}#${strategy}`,
+  cell: (symbol: string, regime: RegimeName) => ({
+    pk: `${PARTITION_PREFIX.symbol}${symbol}`,
+    sk: `CELL#${regime}`,
   }),
-  pooledCell: (regime: RegimeName, strategy: StrategyId) => ({
-    pk: POOL_PARTITION,
-    sk: `CELL#${regime}#${strategy}`,
+  pooledCell: (regime: RegimeName, shard: number) => ({
+    pk: `${PARTITION_PREFIX.pool}${shard}`,
+    sk: `CELL#${regime}`,
   }),
-  /** Beside its cell (same partition); not a cell, so `cellPrefix` queries never see it. */
-  turn: (symbol: string | null, regime: RegimeName, strategy: StrategyId) => ({
-    pk: (symbol === null ? keys.pooledCell(regime, strategy) : keys.cell(symbol, regime, strategy)).pk,
-    sk: `TURN#${regime}#${strategy}`,
-  }),
-  symbolPartition: (symbol: string) => `SYMBOL#${symbol}`,
-  cellPrefix: (regime?: RegimeName) => (regime ? `CELL#${regime}#` : 'CELL#'),
-  decision: (decisionId: string) => ({ pk: `DECISION#${decisionId}`, sk: 'DECISION' }),
+  symbolPartition: (symbol: string) => `${PARTITION_PREFIX.symbol}${symbol}`,
+  cellPrefix: (regime?: RegimeName) => (regime ? `CELL#${regime}` : 'CELL#'),
+  decision: (decisionId: string) => ({ pk: `${PARTITION_PREFIX.decision}${decisionId}`, sk: 'DECISION' }),
 } as const;
+
+/** An arm's statistic as a top-level attribute of its cell item (`ADD` works on top-level attributes only). */
+export function armAttribute(arm: string, field: string): string {
+  return `${arm}.${field}`;
+}
+
+/**
+ * The pooled shard a decision's reward adds to: FNV-1a of its id, modulo `shards`. Stable, so a
+ * redelivered event would pick the same shard (the decision's condition stops it anyway).
+ */
+export function poolShard(decisionId: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < decisionId.length; index++) {
+    hash = Math.imul(hash ^ decisionId.charCodeAt(index), 0x01000193);
+  }
+  return (hash >>> 0) % shards;
+}

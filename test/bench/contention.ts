@@ -1,4 +1,6 @@
-import type { RegimeName, StrategyId } from '../../lib/types';
+import type { Policy } from '../../lib/policy';
+import { seededRng } from '../../lib/random';
+import type { Candle, RegimeName, StrategyId } from '../../lib/types';
 import {
   createHarness,
   type Harness,
@@ -9,48 +11,82 @@ import type { ContentionMeasurement, ContentionRound } from './results';
 import { rotation } from './stats';
 
 export interface ContentionOptions {
+  /** Rewards per run on one (symbol, regime) cell. */
   rewards: number;
+  /** Path rewards per run, one per symbol, all in one regime (the pooled shards are shared). */
+  crossSymbolRewards: number;
   rounds: number;
-  /** Also deliver the same number with at most this many in flight (a reserved concurrency). */
-  limitedInFlight: number;
 }
 
-const REGIME: RegimeName = 'TREND_UP';
 const STRATEGY: StrategyId = 'ultra_aggressive';
-const RUNS = ['concurrent', 'sequential', 'limited'] as const;
+const RUNS = ['concurrent', 'sequential'] as const;
+const ENTRY = 100;
+const ATR = 0.5;
 
-/** `count` OPEN decisions on one fresh (symbol, regime, strategy) cell. */
-async function openDecisions(h: Harness, symbol: string, count: number): Promise<string[]> {
-  const ids = Array.from({ length: count }, (_, index) => `${symbol}-${index}`);
-  await Promise.all(
-    ids.map((decisionId) =>
-      recordOpenDecision(h.store, { decisionId, symbol, regime: REGIME, strategy: STRATEGY }),
-    ),
-  );
-  return ids;
+/** A seeded walk of `bars` candles after entry, about one ATR a bar: the path a bot sends. */
+function path(seed: number, bars: number): Candle[] {
+  const rng = seededRng(seed);
+  const candles: Candle[] = [];
+  let close = ENTRY;
+  for (let i = 0; i < bars; i++) {
+    const open = close;
+    close = Math.max(open + (rng() - 0.48) * 2 * ATR, ATR);
+    candles.push({
+      t: 10_000 + i,
+      o: open,
+      h: Math.max(open, close) + rng() * ATR,
+      l: Math.max(Math.min(open, close) - rng() * ATR, ATR / 2),
+      c: close,
+    });
+  }
+  return candles;
+}
+
+interface Run {
+  /** Symbols of the decisions: one for the same-cell run, one per decision across symbols. */
+  symbolOf: (index: number) => string;
+  regime: RegimeName;
+  withPath: boolean;
+  inFlight: number;
 }
 
 /**
- * Applies a reward to each decision through the reward handler, with at most `inFlight`
- * invocations at a time (1: one after another); returns wall ms, applied count and attempts.
+ * `count` OPEN decisions, then a TradeClosed for each through the reward handler with at most
+ * `inFlight` in flight (1: one after another); wall ms, applied count and attempts.
  */
-async function applyAll(h: Harness, ids: readonly string[], inFlight: number) {
+async function applyAll(h: Harness, prefix: string, count: number, run: Run) {
+  const ids = Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
+  await Promise.all(
+    ids.map((decisionId, index) =>
+      recordOpenDecision(h.store, {
+        decisionId,
+        symbol: run.symbolOf(index),
+        regime: run.regime,
+        strategy: STRATEGY,
+        entry: ENTRY,
+        atr: ATR,
+        lastCandleAt: 1,
+      }),
+    ),
+  );
   h.recorder.logs.length = 0;
   let outcomes: string[] = [];
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
-      const decisionId = ids[next++];
+      const index = next++;
+      const decisionId = ids[index];
       if (decisionId === undefined) continue;
+      const detail = { realizedR: 1.5, ...(run.withPath ? { path: path(index, 12 + (index % 30)) } : {}) };
       // A reward that exhausts its retry bound throws (Lambda would retry it): not applied.
       const result = await h
-        .reward(tradeClosedEvent(decisionId, { id: `event-${decisionId}`, detail: { realizedR: 1.5 } }))
+        .reward(tradeClosedEvent(decisionId, { id: `event-${decisionId}`, detail }))
         .catch(() => ({ outcome: 'conflict-bound-exhausted' }));
       outcomes = [...outcomes, result.outcome];
     }
   };
   const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  await Promise.all(Array.from({ length: run.inFlight }, worker));
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const attempts = h.recorder.logs
     .filter((line) => line.message === 'reward applied')
@@ -63,47 +99,72 @@ async function applyAll(h: Harness, ids: readonly string[], inFlight: number) {
   };
 }
 
+/** Runs the concurrent and the sequential delivery of one scenario, in rotated order, on fresh keys. */
+async function oneRound(
+  h: Harness,
+  round: number,
+  count: number,
+  scenario: (run: (typeof RUNS)[number]) => Omit<Run, 'inFlight'>,
+): Promise<ContentionRound> {
+  const timings: Partial<Record<(typeof RUNS)[number], Awaited<ReturnType<typeof applyAll>>>> = {};
+  for (const index of rotation(RUNS.length, round)) {
+    const name = RUNS[index] ?? 'sequential';
+    const run = { ...scenario(name), inFlight: name === 'concurrent' ? count : 1 };
+    timings[name] = await applyAll(h, `${name}-${round}-${run.regime}-${run.symbolOf(0)}`, count, run);
+  }
+  const { concurrent, sequential } = timings;
+  if (concurrent === undefined || sequential === undefined) throw new Error('a run did not happen');
+  if (sequential.applied !== count)
+    throw new Error(`sequential rewards were not all applied (${sequential.applied})`);
+  return {
+    concurrentMs: concurrent.wallMs,
+    sequentialMs: sequential.wallMs,
+    applied: concurrent.applied,
+    retries: concurrent.retries,
+    maxAttempts: concurrent.maxAttempts,
+  };
+}
+
+const REGIMES_BY_ROUND: readonly RegimeName[] = ['TREND_UP', 'TREND_DOWN', 'RANGE_LOW_VOL', 'RANGE_HIGH_VOL'];
+
 /**
- * `rewards` TradeClosed events for decisions on ONE cell, delivered to the reward handler all at
- * once (every one races for the same cell version: optimistic concurrency, conflicts retried with
- * the use case's backoff), against the same number delivered one after another on another fresh
- * cell, and (for the report's diagnosis) the same number with at most `limitedInFlight` in flight.
- * Each round uses new cells and rotates which run goes first.
+ * Two scenarios, each delivered all at once against the same number one after another:
+ * - same cell: `rewards` TradeClosed events for decisions on ONE (symbol, regime) cell;
+ * - across symbols: `crossSymbolRewards` path rewards on as many symbols of one regime, under a
+ *   pooling full-information policy, so every one adds to the regime's pooled shards too (the
+ *   burst one candle close gives a bot trading many pairs).
+ * Each round uses fresh cells (and a fresh regime for the pooled shards) and rotates which run
+ * goes first.
  */
 export async function measureContention(
   endpoint: string,
   options: ContentionOptions,
 ): Promise<ContentionMeasurement> {
-  const h = await createHarness(endpoint, 'bench-contention', { seed: 64 });
-  const rounds: ContentionRound[] = [];
+  const pooledPaths = (policy: Policy): Policy => ({ ...policy, fullInformation: true, pooling: true });
+  const h = await createHarness(endpoint, 'bench-contention', { seed: 64, adjustPolicy: pooledPaths });
+  const sameCell: ContentionRound[] = [];
+  const crossSymbol: ContentionRound[] = [];
   for (let round = 0; round < options.rounds; round++) {
-    const runs = {
-      concurrent: { symbol: `HOT${round}`, inFlight: options.rewards },
-      sequential: { symbol: `SEQ${round}`, inFlight: 1 },
-      limited: { symbol: `LIM${round}`, inFlight: options.limitedInFlight },
-    };
-    const timings: Partial<Record<keyof typeof runs, Awaited<ReturnType<typeof applyAll>>>> = {};
-    for (const index of rotation(RUNS.length, round)) {
-      const name = RUNS[index] ?? 'sequential';
-      const ids = await openDecisions(h, runs[name].symbol, options.rewards);
-      timings[name] = await applyAll(h, ids, runs[name].inFlight);
-    }
-    const { concurrent, sequential, limited } = timings;
-    if (concurrent === undefined || sequential === undefined || limited === undefined) continue;
-    if (sequential.applied !== options.rewards || limited.applied !== options.rewards) {
-      throw new Error(
-        `sequential or limited rewards were not all applied (${sequential.applied}, ${limited.applied})`,
-      );
-    }
-    rounds.push({
-      concurrentMs: concurrent.wallMs,
-      sequentialMs: sequential.wallMs,
-      limitedMs: limited.wallMs,
-      applied: concurrent.applied,
-      retries: concurrent.retries,
-      maxAttempts: concurrent.maxAttempts,
-      limitedRetries: limited.retries,
-    });
+    sameCell.push(
+      await oneRound(h, round, options.rewards, (run) => ({
+        symbolOf: () => `HOT-${run}-${round}`,
+        regime: 'ILLIQUID',
+        withPath: false,
+      })),
+    );
+    crossSymbol.push(
+      await oneRound(h, round, options.crossSymbolRewards, (run) => ({
+        symbolOf: (index) => `SYM-${run}-${round}-${index}`,
+        regime:
+          REGIMES_BY_ROUND[(2 * round + (run === 'concurrent' ? 0 : 1)) % REGIMES_BY_ROUND.length] ??
+          'UNKNOWN',
+        withPath: true,
+      })),
+    );
   }
-  return { rewards: options.rewards, limitedInFlight: options.limitedInFlight, rounds };
+  return {
+    rewards: options.rewards,
+    rounds: sameCell,
+    crossSymbol: { rewards: options.crossSymbolRewards, rounds: crossSymbol },
+  };
 }

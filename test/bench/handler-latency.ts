@@ -1,12 +1,14 @@
 import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { armCredits, rewardCellRefs } from '../../lib/apply-reward';
 import { createTradeClosedParser } from '../../lib/contract/trade-closed';
-import type { Decision } from '../../lib/decision';
+import type { Decision, DecisionReward } from '../../lib/decision';
+import { INCREMENT_FIELDS } from '../../lib/learners/cell-stats';
+import { armCredits, cellIncrements } from '../../lib/reward-credit';
 import type { Bar } from '../../lib/simulator';
-import type { CellRef } from '../../lib/store/selector-store';
-import { keys } from '../../lib/store/table';
+import type { ArmIncrements } from '../../lib/store/selector-store';
+import { armAttribute, keys, poolShard } from '../../lib/store/table';
 import {
+  CLOSED_AT,
   createHarness,
   type Harness,
   loadEvent,
@@ -21,8 +23,6 @@ export interface HandlerLatencyOptions {
   warmupIterations: number;
 }
 
-type Item = Record<string, unknown>;
-
 /** A close with realizedR and the 12 bars after entry, so a full-information policy credits every profile. */
 const REWARD_FIXTURE = 'trade-closed-path.json';
 
@@ -30,14 +30,16 @@ const elapsedMs = (started: bigint) => Number(process.hrtime.bigint() - started)
 
 /**
  * The bare SDK requests the select handler has to make, on the same document client: one
- * BatchGetItem of the regime's candidates' cells (the pooled ones too when the policy pools), and
- * one conditional PutItem of a decision of the same shape and size.
+ * BatchGetItem of the (symbol, regime) cell item (with every pooled shard of the regime when the
+ * policy pools), and one conditional PutItem of a decision of the same shape and size.
  */
 function bareSelect(h: Harness, template: Decision) {
-  const owners: (string | null)[] = h.policy.pooling ? [template.symbol, null] : [template.symbol];
-  const cellKeys = template.candidates.flatMap((strategy) =>
-    owners.map((symbol) => cellKey({ symbol, regime: template.regime.name, strategy })),
-  );
+  const regime = template.regime.name;
+  const shards = h.policy.pooling ? h.config.poolShards : 0;
+  const cellKeys = [
+    keys.cell(template.symbol, regime),
+    ...Array.from({ length: shards }, (_, shard) => keys.pooledCell(regime, shard)),
+  ];
   return async (decisionId: string): Promise<void> => {
     await h.clients.documentClient.send(
       new BatchGetCommand({ RequestItems: { [h.tableName]: { Keys: cellKeys, ConsistentRead: false } } }),
@@ -52,62 +54,76 @@ function bareSelect(h: Harness, template: Decision) {
   };
 }
 
-/** The key of a cell: the (symbol, regime, strategy) cell, or the regime's pooled one. */
-function cellKey(ref: CellRef) {
-  return ref.symbol === null
-    ? keys.pooledCell(ref.regime, ref.strategy)
-    : keys.cell(ref.symbol, ref.regime, ref.strategy);
+/** An unconditional Update that `ADD`s every arm's increment to a cell item, as the store writes it. */
+function cellAdd(tableName: string, key: { pk: string; sk: string }, arms: ArmIncrements, at: number) {
+  const names: Record<string, string> = { '#lastUpdate': 'lastUpdate' };
+  const values: Record<string, unknown> = { ':lastUpdate': at };
+  const adds: string[] = [];
+  for (const [strategy, increment] of Object.entries(arms)) {
+    for (const field of INCREMENT_FIELDS) {
+      if (increment[field] === 0 && field !== 'n') continue;
+      const index = adds.length;
+      names[`#a${index}`] = armAttribute(strategy, field);
+      values[`:a${index}`] = increment[field];
+      adds.push(`#a${index} :a${index}`);
+    }
+  }
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: `SET #lastUpdate = :lastUpdate ADD ${adds.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
 }
 
 /**
- * The bare SDK requests the reward handler has to make: a consistent GetItem of the decision, a
- * consistent BatchGetItem of the cells the reward credits, and one TransactWriteItems that
- * closes the decision (if OPEN) and puts each cell (if still at the version read). Which cells is
- * the use case's own rule (`armCredits`, `rewardCellRefs`) for the harness's policy, worked out
- * once, outside the timing: the bare path does only the I/O.
+ * The bare SDK requests the reward handler has to make: a consistent GetItem of the decision (and,
+ * for a learner that reads the EMA, of its cell), and one TransactWriteItems that closes the
+ * decision (if OPEN) and `ADD`s the credits to the (symbol, regime) cell item and, for a pooling
+ * policy, to the decision's pooled shard. What is credited is the use case's own rule
+ * (`armCredits`, `cellIncrements`) for the harness's policy, worked out once, outside the timing:
+ * the bare path does only the I/O.
  */
 function bareReward(h: Harness, template: Decision, path: readonly Bar[] | undefined) {
-  const credits = armCredits(template, 1, h.policy.fullInformation ? path : undefined, h.config.horizonBars);
-  const refs = rewardCellRefs(template, credits, h.policy.pooling);
+  const realizedR = 1.35;
+  const credits = armCredits(
+    template,
+    realizedR,
+    h.policy.fullInformation ? path : undefined,
+    h.config.horizonBars,
+  );
+  const arms = cellIncrements(credits, template.explored);
+  const regime = template.regime.name;
+  const readsEma = h.policy.learner.emaAlpha !== undefined;
   const client = h.clients.documentClient;
   return async (decisionId: string, eventId: string): Promise<void> => {
     await client.send(
       new GetCommand({ TableName: h.tableName, Key: keys.decision(decisionId), ConsistentRead: true }),
     );
-    const read = await client.send(
-      new BatchGetCommand({
-        RequestItems: { [h.tableName]: { Keys: refs.map(cellKey), ConsistentRead: true } },
-      }),
-    );
-    const found = read.Responses?.[h.tableName] ?? [];
-    const cellPuts = refs.map((ref) => {
-      const key = cellKey(ref);
-      const current: Item | undefined = found.find((item) => item.pk === key.pk && item.sk === key.sk);
-      const version = typeof current?.version === 'number' ? current.version : 0;
-      const count = typeof current?.count === 'number' ? current.count : 0;
-      return {
-        Put: {
+    if (readsEma) {
+      await client.send(
+        new GetCommand({
           TableName: h.tableName,
-          Item: {
-            ...key,
-            type: 'CELL',
-            ...(ref.symbol === null ? { pooled: true } : { symbol: ref.symbol }),
-            regime: ref.regime,
-            strategy: ref.strategy,
-            ...current,
-            version: version + 1,
-            count: count + 1,
-          },
-          ...(version === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': version },
-              }),
-        },
-      };
-    });
+          Key: keys.cell(template.symbol, regime),
+          ConsistentRead: true,
+        }),
+      );
+    }
+    const at = Date.now();
+    const shard = h.policy.pooling ? poolShard(decisionId, h.config.poolShards) : undefined;
+    const reward: DecisionReward = {
+      realizedR,
+      closedAt: CLOSED_AT,
+      eventId,
+      appliedAt: at,
+      cellsUpdated: credits.length * (shard === undefined ? 1 : 2),
+      credits,
+      ...(shard === undefined ? {} : { pooledShard: shard }),
+      pathUsed: credits.length > 1,
+    };
     await client.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -116,17 +132,19 @@ function bareReward(h: Harness, template: Decision, path: readonly Bar[] | undef
               TableName: h.tableName,
               Key: keys.decision(decisionId),
               UpdateExpression: 'SET #status = :closed, #reward = :reward',
-              ConditionExpression: '#status = :open',
+              ConditionExpression: '#status IN (:open, :rejected)',
               ExpressionAttributeNames: { '#status': 'status', '#reward': 'reward' },
               ExpressionAttributeValues: {
                 ':open': 'OPEN',
+                ':rejected': 'REJECTED',
                 ':closed': 'CLOSED',
-                ':reward': { realizedR: 1.35, closedAt: '2024-03-12T13:15:00Z', eventId, cellVersion: 1 },
+                ':reward': reward,
               },
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
           },
-          ...cellPuts,
+          cellAdd(h.tableName, keys.cell(template.symbol, regime), arms, at),
+          ...(shard === undefined ? [] : [cellAdd(h.tableName, keys.pooledCell(regime, shard), arms, at)]),
         ],
       }),
     );

@@ -33,14 +33,14 @@ const FULL = {
   compute: { candles: 250, iterations: 10_000, warmupIterations: 2_000 },
   latency: { iterations: 200, warmupIterations: 20 },
   cold: { runs: 20, warmupRuns: 1 },
-  contention: { rewards: 64, rounds: 3, limitedInFlight: 4 },
+  contention: { rewards: 64, crossSymbolRewards: 256, rounds: 3 },
   stack: { clients: 8, durationMs: 10_000, baselineDurationMs: 3_000, warmupMs: 1_000 },
 };
 const QUICK: typeof FULL = {
   compute: { candles: 250, iterations: 500, warmupIterations: 100 },
   latency: { iterations: 10, warmupIterations: 2 },
   cold: { runs: 2, warmupRuns: 0 },
-  contention: { rewards: 16, rounds: 1, limitedInFlight: 4 },
+  contention: { rewards: 16, crossSymbolRewards: 32, rounds: 1 },
   stack: { clients: 8, durationMs: 1_000, baselineDurationMs: 500, warmupMs: 200 },
 };
 

@@ -1,8 +1,10 @@
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
+import { chooseFramed, frameDecision, framedPlan } from '../../lib/decide';
 import { latestIndicators } from '../../lib/indicators';
-import type { CellsByStrategy } from '../../lib/learners/learner';
+import { addToCell, armIncrement, foldEma } from '../../lib/learners/cell-stats';
+import type { CellStats, CellsByStrategy } from '../../lib/learners/learner';
 import { createDefaultPolicy, createSeedPolicy } from '../../lib/policies';
-import { type Policy, policyCandidates } from '../../lib/policy';
+import type { Policy } from '../../lib/policy';
 import { seededRng } from '../../lib/random';
 import { type Liquidity, STRATEGY_IDS } from '../../lib/types';
 import { syntheticCandles } from '../helpers/synthetic-candles';
@@ -19,20 +21,23 @@ const LIQUIDITY: Liquidity = { spreadBps: 2, depthUsd: 250_000, volume24hUsd: 1_
 const SYMBOL = 'BTCUSDT';
 
 /**
- * Cells as a store would return them after some learning: every strategy rewarded 30 times by
- * the policy's own learner, for the symbol and pooled, so that the choice has real values to weigh.
+ * Cells as a store would return them after some learning: every strategy rewarded 30 times, as
+ * the reward path adds them (counterfactual outcomes only for a full-information policy, the EMA
+ * only for a learner that reads one), for the symbol and pooled, so that the choice has real
+ * values to weigh.
  */
 function learnedCells(policy: Policy, seed: number): CellsByStrategy {
   const rng = seededRng(seed);
+  const alpha = policy.learner.emaAlpha;
   const cells: CellsByStrategy = {};
   for (const strategy of STRATEGY_IDS) {
-    let stats: CellsByStrategy[typeof strategy];
+    let stats: CellStats | undefined;
     for (let n = 0; n < 30; n++) {
-      stats = policy.learner.update(stats, {
-        realizedR: rng() * 4 - 1.5,
-        at: Date.UTC(2024, 0, 1) + n * 3_600_000,
-        counterfactual: n % 3 === 0,
-      });
+      const realizedR = rng() * 4 - 1.5;
+      const counterfactual = policy.fullInformation && n % 3 === 0;
+      const ema = alpha === undefined ? 0 : foldEma(stats, realizedR, alpha);
+      const at = Date.UTC(2024, 0, 1) + n * 3_600_000;
+      stats = { ...addToCell(stats, armIncrement(realizedR, counterfactual, false), at), ema };
     }
     cells[strategy] = stats;
   }
@@ -40,9 +45,10 @@ function learnedCells(policy: Policy, seed: number): CellsByStrategy {
 }
 
 /**
- * The select path's compute, in process: regime detection on the candles, the policy's
- * candidates for the regime, the learner's choice. Timed per call (µs) for the default policy and the seed
- * policy, with `latestIndicators` alone on the same candles (the indicator share), and a baseline
+ * The select path's compute, in process: the decide core the select function runs
+ * (`frameDecision`: regime detection on the candles, the entry's distance, the candidates whose
+ * plan keeps every price positive; `chooseFramed`: the learner's choice; `framedPlan`). Timed per
+ * call (µs) for the default policy and the seed policy, with `latestIndicators` alone on the same candles (the indicator share), and a baseline
  * of `JSON.parse` of the same request's JSON body, all interleaved in rotating order in every round.
  */
 export function measureSelectCompute(options: SelectComputeOptions): SelectComputeMeasurement {
@@ -76,16 +82,18 @@ export function measureSelectCompute(options: SelectComputeOptions): SelectCompu
   const tasks: (() => void)[] = [];
   for (const context of contexts) {
     tasks.push(() => {
-      const regime = context.policy.detector.detect({ candles, liquidity: LIQUIDITY });
-      const candidates = policyCandidates(context.policy, regime.name, LIQUIDITY);
-      const choice = context.policy.learner.choose({
-        regime: regime.name,
-        candidates,
-        cells: context.cells,
-        pooled: context.pooled,
-        rng: context.rng,
-      });
-      sink += choice.propensity;
+      const framed = frameDecision(
+        context.policy,
+        { side: 'LONG', candles, entryPrice: lastClose, liquidity: LIQUIDITY },
+        config.plausibility,
+      );
+      const choice = chooseFramed(
+        context.policy,
+        framed,
+        { cells: context.cells, pooled: context.pooled },
+        context.rng,
+      );
+      sink += choice.propensity + framedPlan(framed, 'LONG', choice.strategy).stopLoss;
     });
     tasks.push(() => {
       sink += latestIndicators(candles)?.atr ?? 0;

@@ -13,6 +13,7 @@ import { type Config, ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import type { Decision } from '../../lib/decision';
 import { decisionExpiresAt } from '../../lib/decision';
 import { buildExitPlan } from '../../lib/exit-plan';
+import type { CellsByStrategy } from '../../lib/learners/learner';
 import type { Policy } from '../../lib/policy';
 import { getProfile } from '../../lib/profiles';
 import { createTable } from '../../lib/store/create-table';
@@ -42,6 +43,8 @@ export function uniqueTableName(prefix: string): string {
  */
 export class RequestCounter {
   readonly requests: string[] = [];
+  /** Each request's command input (as the SDK marshalled it), in the order of `requests`. */
+  readonly inputs: Record<string, unknown>[] = [];
 
   attach(clients: DynamoClients): void {
     clients.client.middlewareStack.add(
@@ -49,6 +52,7 @@ export class RequestCounter {
         const request = args.request as { headers?: Record<string, string> };
         const target = request.headers?.['x-amz-target'] ?? 'unknown';
         this.requests.push(target.replace(/^DynamoDB_\d+\./, ''));
+        this.inputs.push(args.input as Record<string, unknown>);
         return next(args);
       },
       { step: 'finalizeRequest', priority: 'low', name: 'requestCounter' },
@@ -57,14 +61,30 @@ export class RequestCounter {
 
   reset(): void {
     this.requests.length = 0;
+    this.inputs.length = 0;
   }
 
-  /** The requests made while `action` ran (nothing else may run concurrently). */
-  async during<T>(action: () => Promise<T>): Promise<{ result: T; requests: string[] }> {
+  /** The requests made while `action` ran (nothing else may run concurrently), with their inputs. */
+  async during<T>(
+    action: () => Promise<T>,
+  ): Promise<{ result: T; requests: string[]; inputs: Record<string, unknown>[] }> {
     this.reset();
     const result = await action();
-    return { result, requests: [...this.requests] };
+    return { result, requests: [...this.requests], inputs: [...this.inputs] };
   }
+}
+
+/** The partition key of each item a TransactWriteItems input writes, in its order. */
+export function transactedPartitions(input: Record<string, unknown> | undefined): string[] {
+  type Pk = string | { S?: string } | undefined;
+  const items = (input?.TransactItems ?? []) as {
+    Update?: { Key?: { pk?: Pk } };
+    Put?: { Item?: { pk?: Pk } };
+  }[];
+  return items.map((item) => {
+    const pk = item.Update?.Key?.pk ?? item.Put?.Item?.pk;
+    return (typeof pk === 'string' ? pk : pk?.S) ?? 'unknown';
+  });
 }
 
 /** Records log lines and metrics instead of printing them. */
@@ -220,7 +240,14 @@ export function validSelectBody(): Record<string, unknown> & { candles: Record<s
   return JSON.parse(event.body ?? '{}');
 }
 
-/** A TradeClosed fixture pointed at `decisionId`, with its id and detail overridden. */
+/** When the tests' trades close: a minute before the test clock, after every decision they record. */
+export const CLOSED_AT = new Date(NOW_MS - 60_000).toISOString();
+
+/**
+ * A TradeClosed fixture pointed at `decisionId`, with its id and detail overridden. The fixture's
+ * close time (and the event's time) move to the tests' clock, `CLOSED_AT`, unless `detail` names
+ * one: a close long before a decision is implausible.
+ */
 export function tradeClosedEvent(
   decisionId: string,
   overrides: { id?: string; detail?: Record<string, unknown>; fixture?: string } = {},
@@ -228,9 +255,27 @@ export function tradeClosedEvent(
   const event = loadEvent<TradeClosedFixture>(overrides.fixture ?? 'trade-closed-realized-r.json');
   return {
     ...event,
+    time: CLOSED_AT,
     ...(overrides.id === undefined ? {} : { id: overrides.id }),
-    detail: { ...event.detail, decisionId, ...overrides.detail },
+    detail: { ...event.detail, closedAt: CLOSED_AT, decisionId, ...overrides.detail },
   };
+}
+
+/** The arms of a (symbol, regime) cell as stored, strongly consistent. */
+export function cellArms(store: SelectorStore, symbol: string, regime: RegimeName): Promise<CellsByStrategy> {
+  return store.readCell(symbol, regime);
+}
+
+/** The arms of a regime's pooled cells, every shard summed (`POOL_SHARDS` of `config`). */
+export async function pooledArms(
+  h: Pick<Harness, 'store' | 'config'>,
+  regime: RegimeName,
+): Promise<CellsByStrategy> {
+  // Any symbol will do: only the pooled half of the read is used.
+  const { pooled } = await h.store.readSelectionCells('POOL-READER', regime, {
+    poolShards: h.config.poolShards,
+  });
+  return pooled;
 }
 
 /**
@@ -249,6 +294,7 @@ export async function recordOpenDecision(
     atr?: number;
     explored?: boolean;
     createdAt?: number;
+    lastCandleAt?: number;
   },
 ): Promise<Decision> {
   const side = spec.side ?? 'LONG';
@@ -278,6 +324,7 @@ export async function recordOpenDecision(
     policy: 'test:fixed',
     createdAt,
     expiresAt: decisionExpiresAt(createdAt, 30),
+    ...(spec.lastCandleAt === undefined ? {} : { lastCandleAt: spec.lastCandleAt }),
   };
   await store.recordDecision(decision);
   return decision;

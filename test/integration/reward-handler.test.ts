@@ -1,20 +1,22 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { RewardConflictError } from '../../lib/apply-reward';
 import { ValidationError } from '../../lib/contract/validation-error';
+import { armIncrement, totalsOf } from '../../lib/learners/cell-stats';
 import { METRIC } from '../../lib/observability';
 import type { SelectResponse } from '../../lib/select-strategy';
-import { createLocalDynamoClients } from '../../lib/store/dynamodb-client';
-import { keys } from '../../lib/store/table';
+import { keys, poolShard } from '../../lib/store/table';
 import type { RegimeName, StrategyId } from '../../lib/types';
 import {
+  CLOSED_AT,
+  cellArms,
   createHarness,
   type Harness,
   loadEvent,
   NOW_MS,
+  pooledArms,
   recordOpenDecision,
   type TradeClosedFixture,
   tradeClosedEvent,
+  transactedPartitions,
 } from '../helpers/selector-harness';
 
 const endpoint = inject('dynamoEndpoint');
@@ -31,44 +33,66 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
       strategy: 'moderate',
       ...spec,
     });
+  /** One arm of a (symbol, regime) cell, as stored. */
   const cellOf = async (symbol: string, regime: RegimeName = 'TREND_UP', strategy: StrategyId = 'moderate') =>
-    (await h.store.readCells([{ symbol, regime, strategy }]))[0];
+    (await cellArms(h.store, symbol, regime))[strategy];
 
   beforeAll(async () => {
     h = await createHarness(endpoint, 'reward');
   });
 
-  it('applies the realizedR fixture: closes the decision and updates the cell in three requests', async () => {
+  it('applies the realizedR fixture: closes the decision and adds to the cell and one pooled shard in two requests', async () => {
     const decision = await openDecision();
     const event = tradeClosedEvent(decision.decisionId);
     h.clock.now = NOW_MS;
 
-    const { result, requests } = await h.counter.during(() => h.reward(event));
+    const { result, requests, inputs } = await h.counter.during(() => h.reward(event));
 
     expect(result).toEqual({ outcome: 'applied', decisionId: decision.decisionId });
-    expect(requests).toEqual(['GetItem', 'BatchGetItem', 'TransactWriteItems']);
+    expect(requests).toEqual(['GetItem', 'TransactWriteItems']);
+    const shard = poolShard(decision.decisionId, h.config.poolShards);
+    expect(transactedPartitions(inputs[1])).toEqual([
+      keys.decision(decision.decisionId).pk,
+      keys.cell(decision.symbol, 'TREND_UP').pk,
+      ...(h.policy.pooling ? [keys.pooledCell('TREND_UP', shard).pk] : []),
+    ]);
     const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
     expect(closed?.status).toBe('CLOSED');
     expect(closed?.reward).toEqual({
       realizedR: 2.4,
-      closedAt: '2024-03-12T14:30:00Z',
+      closedAt: CLOSED_AT,
       tradeId: 'bot-7-000123',
       eventId: event.id,
-      cellVersion: 1,
       appliedAt: NOW_MS,
-      // The traded cell, and its pooled cell when the policy pools.
+      // The traded arm of the cell, and of the pooled shard when the policy pools.
       cellsUpdated: h.policy.pooling ? 2 : 1,
+      credits: [{ strategy: 'moderate', realizedR: 2.4, counterfactual: false }],
+      ...(h.policy.pooling ? { pooledShard: shard } : {}),
       pathUsed: false,
     });
     const cell = await cellOf(decision.symbol);
-    expect(cell?.version).toBe(1);
-    expect(cell?.stats).toMatchObject({ count: 1, realCount: 1, ema: 2.4, totalR: 2.4, wins: 1, losses: 0 });
+    expect(totalsOf(cell)).toEqual(armIncrement(2.4, false, false));
+    expect(cell).toMatchObject({ count: 1, realCount: 1, sum: 2.4, mean: 2.4, wins: 1, losses: 0 });
     expect(h.recorder.total(METRIC.rewardsApplied)).toBeGreaterThanOrEqual(1);
     expect(h.recorder.metrics).toContainEqual({
       name: METRIC.rewardLagSeconds,
       unit: 'Seconds',
       value: 3600,
     });
+  });
+
+  it('applies the smallest documented event, { decisionId, realizedR }, closed at the event’s time', async () => {
+    const decision = await openDecision();
+    const event = tradeClosedEvent(decision.decisionId);
+    event.time = new Date(NOW_MS - 120_000).toISOString();
+    event.detail = { decisionId: decision.decisionId, realizedR: -0.5 };
+
+    expect(await h.reward(event)).toEqual({ outcome: 'applied', decisionId: decision.decisionId });
+
+    const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
+    expect(closed?.reward).toMatchObject({ realizedR: -0.5, closedAt: event.time, eventId: event.id });
+    expect(closed?.reward?.tradeId).toBeUndefined();
+    expect(totalsOf(await cellOf(decision.symbol))).toEqual(armIncrement(-0.5, false, false));
   });
 
   it('computes R from exitPrice for a LONG: (exit − entry) / (entry − initial stop)', async () => {
@@ -82,7 +106,7 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
     const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
     expect(closed?.reward?.realizedR).toBe(2.5); // (101,250 − 100,000) / 500
     expect(closed?.reward?.exitPrice).toBe(101_250);
-    expect((await cellOf(decision.symbol))?.stats.totalR).toBe(2.5);
+    expect(totalsOf(await cellOf(decision.symbol))).toEqual(armIncrement(2.5, false, false));
   });
 
   it('computes R from exitPrice for a SHORT: (entry − exit) / (initial stop − entry)', async () => {
@@ -96,7 +120,8 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
     const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
     expect(closed?.reward?.realizedR).toBeCloseTo(-0.6, 12);
     const cell = await cellOf(decision.symbol, 'TREND_UP', 'trend_rider');
-    expect(cell?.stats).toMatchObject({ count: 1, wins: 0, losses: 1 });
+    expect(totalsOf(cell)).toEqual(armIncrement(-0.6, false, false));
+    expect(cell).toMatchObject({ count: 1, wins: 0, losses: 1 });
   });
 
   it('lets realizedR win when an event carries both realizedR and exitPrice', async () => {
@@ -107,6 +132,7 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
 
     const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
     expect(closed?.reward).toMatchObject({ realizedR: 1.75, exitPrice: 101_250 });
+    expect(totalsOf(await cellOf(decision.symbol))).toEqual(armIncrement(1.75, false, false));
   });
 
   it('applies the path fixture (realizedR with the candles after entry) to every profile', async () => {
@@ -116,18 +142,27 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
       tradeClosedEvent(decision.decisionId, { fixture: 'trade-closed-path.json' }),
     );
     expect(result.outcome).toBe('applied');
-    expect((await cellOf(decision.symbol))?.stats).toMatchObject({ totalR: 1.35, realCount: 1 });
+    expect(totalsOf(await cellOf(decision.symbol))).toEqual(armIncrement(1.35, false, false));
+    const arms = Object.keys(await cellArms(h.store, decision.symbol, 'TREND_UP'));
+    expect(arms).toHaveLength(h.policy.fullInformation ? 7 : 1);
     const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
     expect(closed?.reward).toMatchObject({
       pathUsed: h.policy.fullInformation,
       cellsUpdated: (h.policy.fullInformation ? 7 : 1) * (h.policy.pooling ? 2 : 1),
     });
+    expect(closed?.reward?.credits).toHaveLength(arms.length);
   });
 
-  it('counts an exploration draw on the cell it rewards', async () => {
-    const decision = await openDecision({ explored: true });
+  it('counts an exploration draw on the arm it rewards, and on its pooled arm', async () => {
+    const decision = await openDecision({ explored: true, regime: 'RANGE_HIGH_VOL' });
+    const poolBefore = (await pooledArms(h, 'RANGE_HIGH_VOL')).moderate;
+
     await h.reward(tradeClosedEvent(decision.decisionId));
-    expect((await cellOf(decision.symbol))?.explorations).toBe(1);
+
+    expect(totalsOf(await cellOf(decision.symbol, 'RANGE_HIGH_VOL'))).toEqual(armIncrement(2.4, false, true));
+    expect((await cellOf(decision.symbol, 'RANGE_HIGH_VOL'))?.explorations).toBe(1);
+    const poolAfter = (await pooledArms(h, 'RANGE_HIGH_VOL')).moderate;
+    expect((poolAfter?.explorations ?? 0) - (poolBefore?.explorations ?? 0)).toBe(h.policy.pooling ? 1 : 0);
   });
 
   it('credits a TradeClosed event delivered five times in sequence once', async () => {
@@ -140,9 +175,7 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
 
     expect(outcomes).toEqual(['applied', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
     expect(h.recorder.total(METRIC.rewardDuplicates) - duplicatesBefore).toBe(4);
-    const cell = await cellOf(decision.symbol);
-    expect(cell?.stats.count).toBe(1);
-    expect(cell?.version).toBe(1);
+    expect(totalsOf(await cellOf(decision.symbol))).toEqual(armIncrement(2.4, false, false));
   });
 
   it('credits a TradeClosed event delivered five times at once once', async () => {
@@ -153,9 +186,7 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
 
     const outcomes = results.map((r) => r.outcome).sort();
     expect(outcomes).toEqual(['applied', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
-    const cell = await cellOf(decision.symbol);
-    expect(cell?.stats).toMatchObject({ count: 1, totalR: 2.4 });
-    expect(cell?.version).toBe(1);
+    expect(totalsOf(await cellOf(decision.symbol))).toEqual(armIncrement(2.4, false, false));
   });
 
   it('treats the same close republished under a new event id as a duplicate', async () => {
@@ -164,7 +195,7 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
     const again = await h.reward(tradeClosedEvent(decision.decisionId, { id: 'republished-by-the-bot' }));
 
     expect(again.outcome).toBe('duplicate');
-    expect((await cellOf(decision.symbol))?.stats.count).toBe(1);
+    expect(totalsOf(await cellOf(decision.symbol))).toEqual(armIncrement(2.4, false, false));
   });
 
   it('rejects, without changing anything, an event for a decision another event closed', async () => {
@@ -184,7 +215,7 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
     expect(requests).toEqual(['GetItem']);
     const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
     expect(closed?.reward?.eventId).toBe('first-close');
-    expect((await cellOf(decision.symbol))?.stats).toMatchObject({ count: 1, totalR: 2.4 });
+    expect(totalsOf(await cellOf(decision.symbol))).toEqual(armIncrement(2.4, false, false));
     expect(h.recorder.total(METRIC.rewardRejected) - rejectedBefore).toBe(1);
     expect(h.recorder.logs.at(-1)).toMatchObject({
       level: 'warn',
@@ -232,7 +263,10 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
       'closedAt not ISO-8601',
       (e: TradeClosedFixture) => ({ ...e, detail: { ...e.detail, closedAt: 'yesterday' } }),
     ],
-    ['closedAt missing', (e: TradeClosedFixture) => ({ ...e, detail: { ...e.detail, closedAt: undefined } })],
+    [
+      'no closedAt and an event time that is not ISO-8601',
+      (e: TradeClosedFixture) => ({ ...e, time: 'now', detail: { ...e.detail, closedAt: undefined } }),
+    ],
     ['tradeId a number', (e: TradeClosedFixture) => ({ ...e, detail: { ...e.detail, tradeId: 123 } })],
     [
       'path with a bad candle',
@@ -259,13 +293,16 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
     });
     const selected = JSON.parse((await shadow.select(loadEvent('select-valid.json'))).body) as SelectResponse;
 
-    await shadow.reward(tradeClosedEvent(selected.decisionId));
+    expect(await shadow.reward(tradeClosedEvent(selected.decisionId))).toMatchObject({ outcome: 'applied' });
 
-    const [cell] = await shadow.store.readCells([
-      { symbol: 'BTCUSDT', regime: selected.regime.name, strategy: 'defensive' },
-    ]);
+    const arms = await cellArms(shadow.store, 'BTCUSDT', selected.regime.name);
     expect(selected.strategy).toBe('defensive');
-    expect(cell?.stats).toMatchObject({ count: 1, realCount: 1, totalR: 2.4 });
+    expect(Object.keys(arms)).toEqual(['defensive']);
+    expect(totalsOf(arms.defensive)).toEqual(armIncrement(2.4, false, false));
+    // The pool learns the answered strategy too, never the shadow choice.
+    expect(Object.keys(await pooledArms(shadow, selected.regime.name))).toEqual(
+      shadow.policy.pooling ? ['defensive'] : [],
+    );
   });
 
   it('stores the decision key and TTL attribute the table definition names', async () => {
@@ -279,52 +316,8 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
   });
 });
 
-describe('reward conflicts', () => {
-  it('gives up with RewardConflictError after the retry bound when another writer always moves the cell first', async () => {
-    // A real version conflict on the real engine, made deterministic: just before every reward
-    // transaction, a competing writer bumps the cell's version (a plain conditional UpdateItem on
-    // a second client), so the transaction's version condition always fails.
-    const h = await createHarness(endpoint, 'reward-conflict', {
-      retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2, turnMs: 1 },
-    });
-    const ref = { symbol: 'HOT', regime: 'RANGE_LOW_VOL', strategy: 'scalp' } as const;
-    // A first reward creates the cell (version 1).
-    await recordOpenDecision(h.store, { decisionId: 'seed', ...ref });
-    await h.reward(tradeClosedEvent('seed', { id: 'seed-event' }));
-    const decision = await recordOpenDecision(h.store, { decisionId: 'conflicted', ...ref });
-
-    const competitor = createLocalDynamoClients(endpoint).documentClient;
-    h.clients.client.middlewareStack.add(
-      (next) => async (args) => {
-        const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
-        if (headers['x-amz-target']?.endsWith('.TransactWriteItems')) {
-          await competitor.send(
-            new UpdateCommand({
-              TableName: h.tableName,
-              Key: keys.cell(ref.symbol, ref.regime, ref.strategy),
-              UpdateExpression: 'SET #version = #version + :one',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':one': 1 },
-            }),
-          );
-        }
-        return next(args);
-      },
-      { step: 'finalizeRequest', name: 'competingWriter' },
-    );
-    const exhaustedBefore = h.recorder.total(METRIC.rewardConflictsExhausted);
-
-    const failure = h.reward(tradeClosedEvent(decision.decisionId));
-
-    await expect(failure).rejects.toBeInstanceOf(RewardConflictError);
-    await expect(failure).rejects.toMatchObject({ attempts: 5, conflicts: 5 });
-    expect((await h.store.getDecision('conflicted', { consistent: true }))?.status).toBe('OPEN');
-    expect(h.recorder.total(METRIC.rewardConflictsExhausted) - exhaustedBefore).toBe(1);
-    expect(h.recorder.total(METRIC.rewardConflicts)).toBeGreaterThanOrEqual(5);
-  });
-
-  it('reports a decision closed between its read and the transaction without another read (ALL_OLD)', async () => {
+describe('a decision closed between the reward’s read and its commit', () => {
+  it('is reported from the failed transaction (ALL_OLD), without another read, and nothing is added', async () => {
     const h = await createHarness(endpoint, 'reward-race');
     const decision = await recordOpenDecision(h.store, {
       decisionId: 'raced',
@@ -339,35 +332,31 @@ describe('reward conflicts', () => {
     h.store.commitReward = async (commit) => {
       if (!raced) {
         raced = true;
-        await h.applyReward({
-          decisionId: 'raced',
-          eventId: 'winner',
-          closedAt: '2024-03-12T11:00:00Z',
-          realizedR: -1,
-        });
+        await h.applyReward({ decisionId: 'raced', eventId: 'winner', closedAt: CLOSED_AT, realizedR: -1 });
       }
       return original(commit);
     };
+    const poolBefore = await pooledArms(h, 'TREND_DOWN');
 
     const { result, requests } = await h.counter.during(() =>
       h.reward(tradeClosedEvent(decision.decisionId, { id: 'loser' })),
     );
 
     expect(result).toMatchObject({ outcome: 'rejected', reason: 'closed-by-another-event' });
-    // The loser's three requests interleaved with the winner's three; no fourth read for the loser.
+    // The loser's two requests interleaved with the winner's two; no third read for the loser.
     expect([...requests].sort()).toEqual(
-      [
-        'GetItem',
-        'BatchGetItem',
-        'TransactWriteItems',
-        'GetItem',
-        'BatchGetItem',
-        'TransactWriteItems',
-      ].sort(),
+      ['GetItem', 'GetItem', 'TransactWriteItems', 'TransactWriteItems'].sort(),
     );
+    expect(h.recorder.logs.at(-1)).toMatchObject({
+      level: 'warn',
+      attributes: { reason: 'closed-by-another-event', closedByEventId: 'winner' },
+    });
     const stored = await h.store.getDecision('raced', { consistent: true });
     expect(stored?.reward?.eventId).toBe('winner');
-    const [cell] = await h.store.readCells([{ symbol: 'RACE', regime: 'TREND_DOWN', strategy: 'moderate' }]);
-    expect(cell?.stats).toMatchObject({ count: 1, totalR: -1 });
+    // Only the winner's −1 R, on the cell and on the pool.
+    const cell = (await cellArms(h.store, 'RACE', 'TREND_DOWN')).moderate;
+    expect(totalsOf(cell)).toEqual(armIncrement(-1, false, false));
+    const poolAfter = (await pooledArms(h, 'TREND_DOWN')).moderate;
+    expect((poolAfter?.count ?? 0) - (poolBefore.moderate?.count ?? 0)).toBe(h.policy.pooling ? 1 : 0);
   });
 });

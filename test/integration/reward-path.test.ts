@@ -1,24 +1,28 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ValidationError } from '../../lib/contract/validation-error';
-import { counterfactualOutcomes } from '../../lib/counterfactual';
 import type { Decision } from '../../lib/decision';
-import type { CellStats, ChooseInput, Learner } from '../../lib/learners/learner';
+import { type ArmIncrement, addIncrements, armIncrement, totalsOf } from '../../lib/learners/cell-stats';
+import type { CellsByStrategy, ChooseInput, Learner } from '../../lib/learners/learner';
 import { METRIC } from '../../lib/observability';
 import type { Policy } from '../../lib/policy';
 import { seededRng } from '../../lib/random';
+import { type ArmCredit, armCredits } from '../../lib/reward-credit';
 import type { SelectResponse } from '../../lib/select-strategy';
-import type { Bar } from '../../lib/simulator';
-import type { CellRef, StoredCell } from '../../lib/store/selector-store';
+import { armAttribute, keys, poolShard } from '../../lib/store/table';
 import type { Candle, RegimeName, StrategyId } from '../../lib/types';
 import { STRATEGY_IDS } from '../../lib/types';
 import {
+  cellArms,
   createHarness,
   type Harness,
   loadEvent,
+  pooledArms,
   recordOpenDecision,
   type TradeClosedFixture,
   tradeClosedEvent,
+  transactedPartitions,
 } from '../helpers/selector-harness';
 
 const endpoint = inject('dynamoEndpoint');
@@ -49,30 +53,31 @@ function randomPath(seed: number, entry: number, atr: number, bars: number): Can
   return path;
 }
 
-/** Every cell of a (symbol, regime), or of the regime's pool with `symbol: null`, keyed by strategy. */
-async function cellsOf(h: Harness, symbol: string | null, regime: RegimeName) {
-  const refs: CellRef[] = STRATEGY_IDS.map((strategy) => ({ symbol, regime, strategy }));
-  const found = await h.store.readCells(refs);
-  return new Map<StrategyId, StoredCell>(found.map((cell) => [cell.ref.strategy, cell]));
+/** What `credits` add to each arm, summed: the exact integer totals the cells must grow by. */
+function incrementsOf(credits: readonly ArmCredit[], explored = false): Map<StrategyId, ArmIncrement> {
+  const sums = new Map<StrategyId, ArmIncrement>();
+  for (const credit of credits) {
+    const increment = armIncrement(credit.realizedR, credit.counterfactual, explored);
+    const sum = sums.get(credit.strategy);
+    sums.set(credit.strategy, sum === undefined ? increment : addIncrements(sum, increment));
+  }
+  return sums;
 }
 
-/** What the reward should credit each arm: the traded one its real R, the others the simulator's. */
-function expectedRewards(decision: Decision, realizedR: number, path: readonly Bar[], horizonBars: number) {
-  const outcomes = counterfactualOutcomes({
-    side: decision.side,
-    entry: decision.plan.entry,
-    atr: decision.plan.atr,
-    path,
-    horizonBars,
-  });
-  return new Map(
-    STRATEGY_IDS.map((strategy) => {
-      const traded = strategy === decision.strategy;
-      const r = traded ? realizedR : outcomes[strategy].realizedR;
-      // DynamoDB keeps no negative zero (a SHORT at break-even simulates to −0): the reward folds 0.
-      return [strategy, { realizedR: r === 0 ? 0 : r, counterfactual: !traded }];
-    }),
+/** Asserts that every arm of `after` holds `before` plus `added`, exactly, and no other arm changed. */
+function expectGrewBy(before: CellsByStrategy, after: CellsByStrategy, added: Map<StrategyId, ArmIncrement>) {
+  for (const strategy of STRATEGY_IDS) {
+    const expected = addIncrements(totalsOf(before[strategy]), added.get(strategy) ?? totalsOf(undefined));
+    expect(totalsOf(after[strategy]), strategy).toEqual(expected);
+  }
+}
+
+/** An item as stored, by key, strongly consistent. */
+async function readItem(h: Harness, key: { pk: string; sk: string }) {
+  const result = await h.clients.documentClient.send(
+    new GetCommand({ TableName: h.tableName, Key: key, ConsistentRead: true }),
   );
+  return result.Item;
 }
 
 describe('reward with a path (full information) on DynamoDB Local', () => {
@@ -93,60 +98,113 @@ describe('reward with a path (full information) on DynamoDB Local', () => {
     h = await createHarness(endpoint, 'reward-path', { adjustPolicy: fullInformationPooled });
   });
 
-  it('credits all seven arms and their pooled cells with the simulator’s outcomes, in three requests', async () => {
+  it('credits all seven arms, on one cell item and one pooled shard, with the simulator’s outcomes, in two requests', async () => {
     const decision = await openDecision({ regime: 'RANGE_LOW_VOL' });
     const event = tradeClosedEvent(decision.decisionId, { fixture: 'trade-closed-path.json' });
-    const expected = expectedRewards(decision, 1.35, fixturePath(), h.config.horizonBars);
+    const credits = armCredits(decision, 1.35, fixturePath(), h.config.horizonBars);
+    const poolBefore = await pooledArms(h, 'RANGE_LOW_VOL');
+    const shard = poolShard(decision.decisionId, h.config.poolShards);
+    const shardExisted = (await readItem(h, keys.pooledCell('RANGE_LOW_VOL', shard))) !== undefined;
+    const itemsBefore = await h.itemCount();
 
-    const { result, requests } = await h.counter.during(() => h.reward(event));
+    const { result, requests, inputs } = await h.counter.during(() => h.reward(event));
 
     expect(result.outcome).toBe('applied');
-    expect(requests).toEqual(['GetItem', 'BatchGetItem', 'TransactWriteItems']);
+    expect(requests).toEqual(['GetItem', 'TransactWriteItems']);
+    // Seven arms credited, three items written: the decision, the (symbol, regime) cell, one shard.
+    expect(transactedPartitions(inputs[1])).toEqual([
+      keys.decision(decision.decisionId).pk,
+      keys.cell(decision.symbol, 'RANGE_LOW_VOL').pk,
+      keys.pooledCell('RANGE_LOW_VOL', shard).pk,
+    ]);
+    // New items: the symbol's cell, and the shard unless an earlier trade of the regime made it.
+    expect((await h.itemCount()) - itemsBefore).toBe(shardExisted ? 1 : 2);
     // The path prices the arms differently; otherwise this test could not tell them apart.
-    expect(new Set([...expected.values()].map((r) => r.realizedR)).size).toBe(7);
-    for (const symbol of [decision.symbol, null]) {
-      const cells = await cellsOf(h, symbol, 'RANGE_LOW_VOL');
-      expect(cells.size).toBe(7);
-      for (const strategy of STRATEGY_IDS) {
-        const reward = expected.get(strategy);
-        if (reward === undefined) throw new Error(`no expected reward for ${strategy}`);
-        const cell = cells.get(strategy);
-        expect(cell?.version).toBe(1);
-        expect(cell?.stats).toEqual(h.policy.learner.update(undefined, { ...reward, at: h.clock.now }));
-        expect(cell?.stats).toMatchObject({
-          count: 1,
-          lastReward: reward.realizedR,
-          realCount: reward.counterfactual ? 0 : 1,
-          counterfactualCount: reward.counterfactual ? 1 : 0,
-        });
-      }
+    expect(credits.map((credit) => credit.strategy).sort()).toEqual([...STRATEGY_IDS].sort());
+    expect(new Set(credits.map((credit) => credit.realizedR)).size).toBe(7);
+    expect(credits[0]).toEqual({ strategy: 'moderate', realizedR: 1.35, counterfactual: false });
+
+    const own = await cellArms(h.store, decision.symbol, 'RANGE_LOW_VOL');
+    expectGrewBy({}, own, incrementsOf(credits));
+    for (const strategy of STRATEGY_IDS) {
+      // The default learner reads sums only: no EMA is written, and the update time is the reward's.
+      expect(own[strategy]).toMatchObject({ ema: 0, lastUpdate: h.clock.now });
     }
+    expectGrewBy(poolBefore, await pooledArms(h, 'RANGE_LOW_VOL'), incrementsOf(credits));
     const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
     expect(closed?.reward).toMatchObject({
       realizedR: 1.35,
-      cellVersion: 1,
       cellsUpdated: 14,
       pathUsed: true,
+      credits,
+      pooledShard: shard,
     });
   });
 
-  it('credits the same path event delivered five times in sequence once, on every cell', async () => {
+  it('keeps every arm of a (symbol, regime) in one item, as `<arm>.<field>` attributes', async () => {
+    const decision = await openDecision({ regime: 'TREND_UP' });
+    await h.reward(tradeClosedEvent(decision.decisionId, { fixture: 'trade-closed-path.json' }));
+    const credits = armCredits(decision, 1.35, fixturePath(), h.config.horizonBars);
+
+    const partition = await h.clients.documentClient.send(
+      new QueryCommand({
+        TableName: h.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.symbolPartition(decision.symbol) },
+      }),
+    );
+
+    expect(partition.Items).toHaveLength(1);
+    const item = partition.Items?.[0] ?? {};
+    expect(item).toMatchObject(keys.cell(decision.symbol, 'TREND_UP'));
+    for (const credit of credits) {
+      const increment = armIncrement(credit.realizedR, credit.counterfactual, false);
+      expect(item[armAttribute(credit.strategy, 'n')]).toBe(1);
+      expect(item[armAttribute(credit.strategy, 'sumMicro')]).toBe(increment.sumMicro);
+      expect(item[armAttribute(credit.strategy, 'sumSqMicro')]).toBe(increment.sumSqMicro);
+    }
+  });
+
+  it('touches the same three items whether it credits one arm or seven', async () => {
+    const withPath = await openDecision({ regime: 'RANGE_HIGH_VOL' });
+    const withoutPath = await openDecision({ regime: 'RANGE_HIGH_VOL' });
+    const emptyPath = tradeClosedEvent(withoutPath.decisionId, { fixture: 'trade-closed-path.json' });
+    emptyPath.detail.path = [];
+
+    const seven = await h.counter.during(() =>
+      h.reward(tradeClosedEvent(withPath.decisionId, { fixture: 'trade-closed-path.json' })),
+    );
+    const one = await h.counter.during(() => h.reward(emptyPath));
+
+    for (const { result, requests, inputs } of [seven, one]) {
+      expect(result.outcome).toBe('applied');
+      expect(requests).toEqual(['GetItem', 'TransactWriteItems']);
+      expect(transactedPartitions(inputs[1])).toHaveLength(3);
+    }
+    const credited = async (id: string) =>
+      (await h.store.getDecision(id, { consistent: true }))?.reward?.credits.length;
+    expect(await credited(withPath.decisionId)).toBe(7);
+    expect(await credited(withoutPath.decisionId)).toBe(1);
+  });
+
+  it('credits the same path event delivered five times in sequence once, on every arm and the pool', async () => {
     const decision = await openDecision({ regime: 'TREND_DOWN' });
     const event = tradeClosedEvent(decision.decisionId, { fixture: 'trade-closed-path.json' });
+    const poolBefore = await pooledArms(h, 'TREND_DOWN');
 
     const outcomes = [];
     for (let i = 0; i < 5; i++) outcomes.push((await h.reward(structuredClone(event))).outcome);
 
     expect(outcomes).toEqual(['applied', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
-    for (const symbol of [decision.symbol, null]) {
-      const cells = [...(await cellsOf(h, symbol, 'TREND_DOWN')).values()];
-      expect(cells.map((c) => [c.stats.count, c.version])).toEqual(STRATEGY_IDS.map(() => [1, 1]));
-    }
+    const added = incrementsOf(armCredits(decision, 1.35, fixturePath(), h.config.horizonBars));
+    expectGrewBy({}, await cellArms(h.store, decision.symbol, 'TREND_DOWN'), added);
+    expectGrewBy(poolBefore, await pooledArms(h, 'TREND_DOWN'), added);
   });
 
-  it('credits the same path event delivered five times at once once, on every cell', async () => {
+  it('credits the same path event delivered five times at once once, on every arm and the pool', async () => {
     const decision = await openDecision({ regime: 'RANGE_HIGH_VOL' });
     const event = tradeClosedEvent(decision.decisionId, { fixture: 'trade-closed-path.json' });
+    const poolBefore = await pooledArms(h, 'RANGE_HIGH_VOL');
 
     const results = await Promise.all(Array.from({ length: 5 }, () => h.reward(structuredClone(event))));
 
@@ -157,25 +215,30 @@ describe('reward with a path (full information) on DynamoDB Local', () => {
       'duplicate',
       'duplicate',
     ]);
-    for (const symbol of [decision.symbol, null]) {
-      const cells = [...(await cellsOf(h, symbol, 'RANGE_HIGH_VOL')).values()];
-      expect(cells.map((c) => [c.stats.count, c.version])).toEqual(STRATEGY_IDS.map(() => [1, 1]));
-    }
+    const added = incrementsOf(armCredits(decision, 1.35, fixturePath(), h.config.horizonBars));
+    expectGrewBy({}, await cellArms(h.store, decision.symbol, 'RANGE_HIGH_VOL'), added);
+    expectGrewBy(poolBefore, await pooledArms(h, 'RANGE_HIGH_VOL'), added);
   });
 
-  it('teaches only the traded strategy (and its pooled cell) when the path is empty', async () => {
+  it('teaches only the traded strategy (and its pooled arm) when the path is empty', async () => {
     const decision = await openDecision({ regime: 'HIGH_VOLATILITY' });
     const event = tradeClosedEvent(decision.decisionId, { fixture: 'trade-closed-path.json' });
     event.detail.path = [];
+    const poolBefore = await pooledArms(h, 'HIGH_VOLATILITY');
 
-    await h.reward(event);
+    expect((await h.reward(event)).outcome).toBe('applied');
 
-    for (const symbol of [decision.symbol, null]) {
-      const cells = await cellsOf(h, symbol, 'HIGH_VOLATILITY');
-      expect([...cells.keys()]).toEqual(['moderate']);
-    }
+    const traded = new Map([['moderate' as StrategyId, armIncrement(1.35, false, false)]]);
+    const own = await cellArms(h.store, decision.symbol, 'HIGH_VOLATILITY');
+    expect(Object.keys(own)).toEqual(['moderate']);
+    expectGrewBy({}, own, traded);
+    expectGrewBy(poolBefore, await pooledArms(h, 'HIGH_VOLATILITY'), traded);
     const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
-    expect(closed?.reward).toMatchObject({ cellsUpdated: 2, pathUsed: false });
+    expect(closed?.reward).toMatchObject({
+      cellsUpdated: 2,
+      pathUsed: false,
+      credits: [{ strategy: 'moderate', realizedR: 1.35, counterfactual: false }],
+    });
   });
 
   it('replays a path shorter than the horizon to its last close (end of data)', async () => {
@@ -187,13 +250,13 @@ describe('reward with a path (full information) on DynamoDB Local', () => {
     ];
     const event = tradeClosedEvent(decision.decisionId, { detail: { realizedR: 0.2, path } });
 
-    await h.reward(event);
+    expect((await h.reward(event)).outcome).toBe('applied');
 
-    const cells = await cellsOf(h, decision.symbol, 'ILLIQUID');
+    const cells = await cellArms(h.store, decision.symbol, 'ILLIQUID');
     // 1R is the stop distance: defensive's stop is 1 ATR (150), so 30 above entry is 0.2 R.
-    expect(cells.get('defensive')?.stats).toMatchObject({ counterfactualCount: 1 });
-    expect(cells.get('defensive')?.stats.lastReward).toBeCloseTo(30 / 150, 12);
-    expect(cells.get('trend_rider')?.stats).toMatchObject({ lastReward: 0.2, realCount: 1 });
+    expect(totalsOf(cells.defensive)).toEqual(armIncrement(30 / 150, true, false));
+    expect(cells.defensive?.sum).toBe(0.2);
+    expect(totalsOf(cells.trend_rider)).toEqual(armIncrement(0.2, false, false));
   });
 
   it.each([
@@ -225,7 +288,7 @@ describe('reward with a path (full information) on DynamoDB Local', () => {
 });
 
 describe('concurrent path rewards on DynamoDB Local', () => {
-  it('applies 16 simultaneous path rewards on one (symbol, regime): every cell counts 16 and refolds exactly in commit order', async () => {
+  it('applies 16 simultaneous path rewards on one (symbol, regime): every arm and the pool hold exactly their sums', async () => {
     const h = await createHarness(endpoint, 'reward-path-16', {
       seed: 16,
       adjustPolicy: fullInformationPooled,
@@ -243,7 +306,8 @@ describe('concurrent path rewards on DynamoDB Local', () => {
           atr: 2,
         });
         const path = randomPath(100 + i, 150, 2, 10 + i * 3);
-        const realizedR = Math.round((rng() * 6 - 2) * 1e6) / 1e6;
+        // Within every profile's reach (−1 R at the stop to its targets, with the allowance).
+        const realizedR = Math.round((rng() * 4.5 - 1.8) * 1e6) / 1e6;
         return { decision, path, realizedR };
       }),
     );
@@ -259,43 +323,28 @@ describe('concurrent path rewards on DynamoDB Local', () => {
       ),
     );
 
-    expect(results.every((r) => r.outcome === 'applied')).toBe(true);
-    // Every reward moved all seven cells, so the traded cell's version numbers the commits.
+    expect(results.map((r) => r.outcome)).toEqual(trades.map(() => 'applied'));
+    const allCredits = trades.flatMap(({ decision, path, realizedR }) =>
+      armCredits(decision, realizedR, path, h.config.horizonBars),
+    );
+    const expected = incrementsOf(allCredits);
+    const own = await cellArms(h.store, 'SOLUSDT', 'TREND_UP');
+    expectGrewBy({}, own, expected);
+    expectGrewBy({}, await pooledArms(h, 'TREND_UP'), expected);
+    for (const strategy of STRATEGY_IDS) {
+      const traded = trades.filter((t) => t.decision.strategy === strategy).length;
+      expect(own[strategy]).toMatchObject({ count: 16, realCount: traded, counterfactualCount: 16 - traded });
+    }
+    // The audit: what the closed decisions say they added is what the cell holds.
     const closed = await Promise.all(
       trades.map((t) => h.store.getDecision(t.decision.decisionId, { consistent: true })),
     );
-    const inCommitOrder = trades
-      .map((trade, i) => ({ ...trade, reward: closed[i]?.reward }))
-      .sort((a, b) => (a.reward?.cellVersion ?? 0) - (b.reward?.cellVersion ?? 0));
-    expect(inCommitOrder.map((t) => t.reward?.cellVersion)).toEqual(
-      Array.from({ length: 16 }, (_, i) => i + 1),
-    );
-    const replayed = new Map<StrategyId, CellStats | undefined>();
-    for (const { decision, path, realizedR, reward } of inCommitOrder) {
-      if (reward === undefined) throw new Error(`${decision.decisionId} was left open`);
-      expect(reward).toMatchObject({ realizedR, cellsUpdated: 14, pathUsed: true });
-      for (const [strategy, credit] of expectedRewards(decision, realizedR, path, h.config.horizonBars)) {
-        replayed.set(
-          strategy,
-          h.policy.learner.update(replayed.get(strategy), { ...credit, at: reward.appliedAt }),
-        );
-      }
-    }
-    for (const symbol of ['SOLUSDT', null]) {
-      const cells = await cellsOf(h, symbol, 'TREND_UP');
-      for (const strategy of STRATEGY_IDS) {
-        const cell = cells.get(strategy);
-        const traded = trades.filter((t) => t.decision.strategy === strategy).length;
-        expect(cell?.version).toBe(16);
-        expect(cell?.stats).toMatchObject({ count: 16, realCount: traded, counterfactualCount: 16 - traded });
-        expect(cell?.stats).toEqual(replayed.get(strategy));
-        expect(cell?.stats.ema).toBe(replayed.get(strategy)?.ema);
-      }
-    }
-    const conflicts = h.recorder.total(METRIC.rewardConflicts);
+    const audited = closed.flatMap((decision: Decision | undefined) => decision?.reward?.credits ?? []);
+    expect(audited).toHaveLength(allCredits.length);
+    expectGrewBy({}, own, incrementsOf(audited));
     const attempts = h.recorder.logs.map((l) => Number(l.attributes.attempts ?? 0));
     console.info(
-      `16 concurrent path rewards: ${conflicts} conflicts retried, most attempts ${Math.max(...attempts)}`,
+      `16 concurrent path rewards: ${h.recorder.total(METRIC.rewardConflicts)} conflicts resent, most attempts ${Math.max(...attempts)}`,
     );
   });
 });
@@ -304,8 +353,8 @@ describe('pooling across symbols on DynamoDB Local', () => {
   it('shows a new symbol’s learner what the regime taught on another symbol', async () => {
     const given: ChooseInput[] = [];
     const recordingLearner = (learner: Learner): Learner => ({
+      ...learner,
       policy: learner.policy,
-      update: (previous, reward) => learner.update(previous, reward),
       choose: (input) => {
         given.push(input);
         return learner.choose(input);
@@ -320,30 +369,34 @@ describe('pooling across symbols on DynamoDB Local', () => {
     const selectFor = async (symbol: string) => {
       const event = loadEvent<APIGatewayProxyEventV2>('select-valid.json');
       const body = { ...JSON.parse(event.body ?? '{}'), symbol };
-      const { result, requests } = await h.counter.during(() =>
+      const { result, requests, inputs } = await h.counter.during(() =>
         h.select({ ...event, body: JSON.stringify(body) }),
       );
       expect(requests).toEqual(['BatchGetItem', 'PutItem']);
+      // One read: the symbol's cell and every pooled shard of the regime.
+      const read = inputs[0]?.RequestItems as Record<string, { Keys: unknown[] }>;
+      expect(read[h.tableName]?.Keys).toHaveLength(1 + h.config.poolShards);
       return JSON.parse(result.body) as SelectResponse;
     };
 
-    // A trade on symbol A, closed with its path: the regime's pooled cells learn every arm.
+    // A trade on symbol A, closed with its path: the regime's pooled arms learn every profile.
     const onA = await selectFor('AAAUSDT');
-    await h.reward(tradeClosedEvent(onA.decisionId, { fixture: 'trade-closed-path.json' }));
-    const pool = await cellsOf(h, null, onA.regime.name);
-    expect(pool.size).toBe(7);
+    const rewarded = await h.reward(tradeClosedEvent(onA.decisionId, { fixture: 'trade-closed-path.json' }));
+    expect(rewarded.outcome).toBe('applied');
+    const pool = await pooledArms(h, onA.regime.name);
+    expect(Object.keys(pool)).toHaveLength(7);
 
-    // A brand-new symbol B in the same regime: no cells of its own, the pool's given to the learner.
+    // A brand-new symbol B in the same regime: no cell of its own, the pool given to the learner.
     const onB = await selectFor('BBBUSDT');
 
     expect(onB.regime.name).toBe(onA.regime.name);
     const input = given.at(-1);
     expect(input?.cells).toEqual({});
     for (const strategy of Object.keys(onB.candidates) as StrategyId[]) {
-      expect(input?.pooled?.[strategy]).toEqual(pool.get(strategy)?.stats);
+      expect(input?.pooled?.[strategy]).toEqual(pool[strategy]);
       expect(input?.pooled?.[strategy]?.count).toBe(1);
     }
-    expect(Object.keys(input?.pooled ?? {}).sort()).toEqual(Object.keys(onB.candidates).sort());
+    expect(Object.keys(input?.pooled ?? {}).sort()).toEqual(Object.keys(pool).sort());
     // The default learner starts the new symbol from the pool: A's outcomes, with no trade on B.
     expect(Object.values(onA.candidates).every((arm) => arm.value === 0)).toBe(true);
     expect(Object.values(onB.candidates).some((arm) => arm.value !== 0 && arm.count === 0)).toBe(true);
@@ -354,7 +407,42 @@ describe('pooling across symbols on DynamoDB Local', () => {
     );
   });
 
-  it('neither reads nor writes pooled cells for a policy that does not pool', async () => {
+  it('sums the pooled arms over the shards: rewards that land on different shards all count', async () => {
+    const h = await createHarness(endpoint, 'reward-shards', { adjustPolicy: fullInformationPooled });
+    const regime: RegimeName = 'TREND_DOWN';
+    // Twelve trades on twelve symbols; their ids spread them over several shards.
+    const decisions = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        recordOpenDecision(h.store, {
+          decisionId: `shard-${i}`,
+          symbol: `SH${i}`,
+          regime,
+          strategy: 'scalp',
+        }),
+      ),
+    );
+    const shards = new Set(decisions.map((d) => poolShard(d.decisionId, h.config.poolShards)));
+    expect(shards.size).toBeGreaterThan(1);
+    const rs = decisions.map((_, i) => (i % 4) * 0.5 - 0.75);
+
+    for (const [i, decision] of decisions.entries()) {
+      const result = await h.reward(tradeClosedEvent(decision.decisionId, { detail: { realizedR: rs[i] } }));
+      expect(result.outcome).toBe('applied');
+    }
+
+    const expected = incrementsOf(
+      rs.map((realizedR) => ({ strategy: 'scalp', realizedR, counterfactual: false })),
+    );
+    expectGrewBy({}, await pooledArms(h, regime), expected);
+    // Each shard item holds only the trades whose id hashes to it.
+    for (const shard of shards) {
+      const stored = await readItem(h, keys.pooledCell(regime, shard));
+      const onShard = decisions.filter((d) => poolShard(d.decisionId, h.config.poolShards) === shard).length;
+      expect(stored?.[armAttribute('scalp', 'n')]).toBe(onShard);
+    }
+  });
+
+  it('neither reads nor writes pooled shards for a policy that does not pool', async () => {
     const h = await createHarness(endpoint, 'reward-nopool', {
       adjustPolicy: (policy) => ({ ...policy, fullInformation: true, pooling: false }),
     });
@@ -367,11 +455,27 @@ describe('pooling across symbols on DynamoDB Local', () => {
       atr: 150,
     });
 
-    await h.reward(tradeClosedEvent(decision.decisionId, { fixture: 'trade-closed-path.json' }));
+    const { result, requests, inputs } = await h.counter.during(() =>
+      h.reward(tradeClosedEvent(decision.decisionId, { fixture: 'trade-closed-path.json' })),
+    );
 
-    expect((await cellsOf(h, 'SOLO', 'TREND_UP')).size).toBe(7);
-    expect((await cellsOf(h, null, 'TREND_UP')).size).toBe(0);
+    expect(result.outcome).toBe('applied');
+    expect(requests).toEqual(['GetItem', 'TransactWriteItems']);
+    expect(transactedPartitions(inputs[1])).toEqual([
+      keys.decision('no-pool').pk,
+      keys.cell('SOLO', 'TREND_UP').pk,
+    ]);
+    expect(Object.keys(await cellArms(h.store, 'SOLO', 'TREND_UP'))).toHaveLength(7);
+    expect(await pooledArms(h, 'TREND_UP')).toEqual({});
+    // The decision and the one cell item: nothing else in the table.
+    expect(await h.itemCount()).toBe(2);
     const closed = await h.store.getDecision('no-pool', { consistent: true });
     expect(closed?.reward).toMatchObject({ cellsUpdated: 7, pathUsed: true });
+    expect(closed?.reward?.pooledShard).toBeUndefined();
+
+    const select = await h.counter.during(() => h.select(loadEvent('select-valid.json')));
+    expect(select.requests).toEqual(['BatchGetItem', 'PutItem']);
+    const read = select.inputs[0]?.RequestItems as Record<string, { Keys: unknown[] }>;
+    expect(read[h.tableName]?.Keys).toHaveLength(1);
   });
 });

@@ -39,11 +39,14 @@ describe('select handler (POST /v1/select) on DynamoDB Local', () => {
   it('answers the realistic API Gateway v2 fixture with exactly the contract response, in two requests', async () => {
     const event = loadEvent<APIGatewayProxyEventV2>('select-valid.json');
     const body = validSelectBody();
-    const { result, requests } = await h.counter.during(() => h.select(event));
+    const { result, requests, inputs } = await h.counter.during(() => h.select(event));
 
     expect(result.statusCode).toBe(200);
     expect(result.headers).toMatchObject({ 'content-type': 'application/json' });
     expect(requests).toEqual(['BatchGetItem', 'PutItem']);
+    // One read: the (symbol, regime) cell item, with every pooled shard when the policy pools.
+    const read = inputs[0]?.RequestItems as Record<string, { Keys: unknown[] }>;
+    expect(read[h.tableName]?.Keys).toHaveLength(1 + (h.policy.pooling ? h.config.poolShards : 0));
 
     const response = parse<SelectResponse>(result);
     expect(Object.keys(response).sort()).toEqual(
@@ -94,7 +97,7 @@ describe('select handler (POST /v1/select) on DynamoDB Local', () => {
     });
   });
 
-  it('records the decision OPEN, with its TTL 30 days after creation', async () => {
+  it('records the decision OPEN, with its TTL 30 days after creation and its last candle’s time', async () => {
     const response = parse<SelectResponse>(await h.select(loadEvent('select-valid.json')));
     const decision = await h.store.getDecision(response.decisionId, { consistent: true });
 
@@ -114,6 +117,8 @@ describe('select handler (POST /v1/select) on DynamoDB Local', () => {
     });
     expect(decision?.expiresAt).toBe(Math.floor(NOW_MS / 1000) + THIRTY_DAYS_S);
     expect(decision?.candidates).toEqual(Object.keys(response.candidates));
+    // A TradeClosed path must start after this candle.
+    expect(decision?.lastCandleAt).toBe(validSelectBody().candles.at(-1)?.t);
     expect(decision?.reward).toBeUndefined();
   });
 
@@ -220,10 +225,9 @@ function bind(store: SelectorStore): SelectorStore {
     readSelectionCells: store.readSelectionCells.bind(store),
     recordDecision: store.recordDecision.bind(store),
     getDecision: store.getDecision.bind(store),
-    readCells: store.readCells.bind(store),
+    readCell: store.readCell.bind(store),
     commitReward: store.commitReward.bind(store),
-    readRewardCells: store.readRewardCells.bind(store),
-    takeTurn: store.takeTurn.bind(store),
+    rejectReward: store.rejectReward.bind(store),
     listSymbolCells: store.listSymbolCells.bind(store),
   };
 }

@@ -35,6 +35,34 @@ const field = (name: string, value: unknown) => (body: Body) => {
   return body;
 };
 
+/** The valid body's candles with every price multiplied by `factor`. */
+function scaled(body: Body, factor: number): Record<string, number>[] {
+  return body.candles.map((c) => ({
+    ...c,
+    o: (c.o ?? 0) * factor,
+    h: (c.h ?? 0) * factor,
+    l: (c.l ?? 0) * factor,
+    c: (c.c ?? 0) * factor,
+  }));
+}
+
+/**
+ * 40 bars around 100 whose every bar spans `rangeFraction` of the price: an ATR of about that
+ * fraction, so a SHORT's far targets (several ATRs below entry) would be below zero.
+ */
+function violentCandles(rangeFraction: number): Record<string, number>[] {
+  return Array.from({ length: 40 }, (_, i) => {
+    const c = 100 + (i % 2 === 0 ? 1 : -1);
+    return {
+      t: 1_700_000_000_000 + i * 60_000,
+      o: 100,
+      h: c + (100 * rangeFraction) / 2,
+      l: c - (100 * rangeFraction) / 2,
+      c,
+    };
+  });
+}
+
 const BAD_INPUTS: BadInput[] = [
   { kind: 'malformed JSON body', path: '', raw: (text) => text.slice(0, -3) },
   { kind: 'missing body', path: '', raw: () => undefined },
@@ -151,6 +179,45 @@ const BAD_INPUTS: BadInput[] = [
     path: 'liquidity.volume24hUsd',
     body: field('liquidity', { volume24hUsd: -1 }),
   },
+  // Numbers the store cannot hold exactly, or that plans cannot be computed on exactly.
+  {
+    kind: 'prices ×1e16 (beyond 2^53 once planned)',
+    path: 'candles.0.h',
+    body: (b) => ({ ...b, candles: scaled(b, 1e16), entryPrice: undefined }),
+  },
+  {
+    kind: 'prices ×1e300',
+    path: 'candles.0.o',
+    body: (b) => ({ ...b, candles: scaled(b, 1e300), entryPrice: undefined }),
+  },
+  {
+    kind: 'prices ×1e-300 (below what DynamoDB holds)',
+    path: 'candles.0.l',
+    body: (b) => ({ ...b, candles: scaled(b, 1e-300), entryPrice: undefined }),
+  },
+  {
+    kind: 'liquidity volume24hUsd 1e16',
+    path: 'liquidity.volume24hUsd',
+    body: field('liquidity', { volume24hUsd: 1e16 }),
+  },
+  { kind: 'candle volume 1e-200', path: 'candles.3.v', body: candle('v', 1e-200) },
+  {
+    kind: 'signal confidence 1e-300',
+    path: 'signal.confidence',
+    body: field('signal', { confidence: 1e-300 }),
+  },
+  { kind: 'candle time beyond 2^53', path: 'candles.0.t', body: candle('t', 2 ** 60, 0) },
+  { kind: 'entryPrice 1e9 times the market', path: 'entryPrice', body: field('entryPrice', 72_000 * 1e9) },
+  {
+    kind: 'entryPrice 20 ATRs from the last close (beyond ENTRY_MAX_DISTANCE_ATR)',
+    path: 'entryPrice',
+    body: (b) => ({ ...b, entryPrice: (b.candles.at(-1)?.c ?? 0) * 1.2 }),
+  },
+  {
+    kind: 'a SHORT so violent that no profile keeps its targets above zero',
+    path: 'candles',
+    body: (b) => ({ ...b, side: 'SHORT', candles: violentCandles(0.6), entryPrice: undefined }),
+  },
   {
     kind: 'flat candles (ATR 0: no plan can be sized)',
     path: 'candles',
@@ -209,3 +276,43 @@ describe('select handler rejects bad input with 400 and writes nothing', () => {
 function endpoint(): string {
   return inject('dynamoEndpoint');
 }
+
+describe('select on a violent market keeps every plan price positive', () => {
+  it('answers a SHORT whose ATR is about a quarter of the price from the profiles whose targets stay above zero', async () => {
+    const h = await createHarness(endpoint(), 'select-violent');
+    const body = {
+      ...validSelectBody(),
+      side: 'SHORT',
+      candles: violentCandles(0.25),
+      entryPrice: undefined,
+    };
+
+    const result = await h.select(selectEvent(body));
+
+    expect(result.statusCode).toBe(200);
+    const answer = JSON.parse(result.body) as {
+      strategy: string;
+      plan: {
+        atr: number;
+        stopLoss: number;
+        takeProfits: { price: number }[];
+        breakEven: { triggerPrice: number };
+        trailing: { activationPrice: number };
+      };
+      candidates: Record<string, unknown>;
+    };
+    const { plan } = answer;
+    expect(plan.atr / 100).toBeGreaterThan(0.2);
+    const prices = [
+      plan.stopLoss,
+      ...plan.takeProfits.map((t) => t.price),
+      plan.breakEven.triggerPrice,
+      plan.trailing.activationPrice,
+    ];
+    for (const price of prices) expect(price).toBeGreaterThan(0);
+    // trend_rider's third target is 12 ATRs below entry: far below zero here, so it is no candidate.
+    expect(Object.keys(answer.candidates)).not.toContain('trend_rider');
+    expect(Object.keys(answer.candidates).length).toBeGreaterThan(0);
+    expect(Object.keys(answer.candidates)).toContain(answer.strategy);
+  });
+});

@@ -1,12 +1,15 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SelectResponse } from '../../lib/select-strategy';
+import { poolShard } from '../../lib/store/table';
 import { STRATEGY_IDS } from '../../lib/types';
 import {
+  CLOSED_AT,
   createHarness,
   type Harness,
   loadEvent,
   NOW_MS,
+  recordOpenDecision,
   tradeClosedEvent,
 } from '../helpers/selector-harness';
 
@@ -68,12 +71,43 @@ describe('stats handler (GET /v1/strategies, /v1/stats, /v1/decisions/{id}) on D
       status: 'CLOSED',
       reward: {
         realizedR: 2.4,
-        closedAt: '2024-03-12T14:30:00Z',
+        closedAt: CLOSED_AT,
         tradeId: 'bot-7-000123',
         eventId: event.id,
-        cellVersion: 1,
+        appliedAt: new Date(NOW_MS).toISOString(),
+        credits: [{ strategy: selected.strategy, realizedR: 2.4, counterfactual: false }],
+        pathUsed: false,
       },
     });
+    expect(json(closed).reward.pooledShard).toBe(
+      h.policy.pooling ? poolShard(selected.decisionId, h.config.poolShards) : undefined,
+    );
+  });
+
+  it('shows a decision whose reward was refused as REJECTED, with the reason and no reward', async () => {
+    const decision = await recordOpenDecision(h.store, {
+      decisionId: 'stats-refused',
+      symbol: 'REFUSED',
+      regime: 'TREND_UP',
+      strategy: 'moderate',
+    });
+    const outcome = await h.reward(
+      tradeClosedEvent(decision.decisionId, { id: 'too-good', detail: { realizedR: 50 } }),
+    );
+    expect(outcome).toMatchObject({ outcome: 'implausible', reason: 'r-beyond-bound' });
+
+    const result = await h.stats(decisionEvent(decision.decisionId));
+
+    expect(result.statusCode).toBe(200);
+    expect(json(result)).toMatchObject({
+      status: 'REJECTED',
+      reward: null,
+      rejection: { reason: 'r-beyond-bound', eventId: 'too-good', reported: { realizedR: '50' } },
+    });
+    expect(json(result).rejection.message).toContain('50');
+    const symbol = loadEvent<APIGatewayProxyEventV2>('stats-symbol.json');
+    const stats = await h.stats({ ...symbol, queryStringParameters: { symbol: 'REFUSED' } });
+    expect(json(stats)).toEqual({ symbol: 'REFUSED', regimes: {} });
   });
 
   it('shows the learned values of the symbol per regime and strategy in one query', async () => {
@@ -87,17 +121,46 @@ describe('stats handler (GET /v1/strategies, /v1/stats, /v1/decisions/{id}) on D
     expect(regime.strategies[selected.strategy]).toEqual({
       value: 2.4,
       mean: 2.4,
+      // One reward: no spread yet.
+      sdR: 0,
+      // The seed's EMA, which only LEARNER=seed writes.
+      ema: h.policy.learner.emaAlpha === undefined ? 0 : 2.4,
       count: 1,
       realCount: 1,
       counterfactualCount: 0,
       wins: 1,
       losses: 0,
       totalR: 2.4,
-      lastReward: 2.4,
       lastUpdate: new Date(NOW_MS).toISOString(),
       explorations: selected.explored ? 1 : 0,
-      version: 1,
     });
+    expect(Object.keys(regime.strategies)).toEqual([selected.strategy]);
+  });
+
+  it('shows the mean and the spread of several rewards, and only the seed’s EMA under LEARNER=seed', async () => {
+    const seed = await createHarness(endpoint, 'stats-seed', { env: { LEARNER: 'seed' } });
+    const rs = [2, -1, 0.5];
+    for (const [i, realizedR] of rs.entries()) {
+      await recordOpenDecision(seed.store, {
+        decisionId: `spread-${i}`,
+        symbol: 'SPREAD',
+        regime: 'RANGE_LOW_VOL',
+        strategy: 'scalp',
+      });
+      await seed.reward(tradeClosedEvent(`spread-${i}`, { id: `spread-event-${i}`, detail: { realizedR } }));
+    }
+    const event = loadEvent<APIGatewayProxyEventV2>('stats-symbol.json');
+
+    const body = json(await seed.stats({ ...event, queryStringParameters: { symbol: 'SPREAD' } }));
+
+    const alpha = seed.config.learner.alpha;
+    const ema = (1 - alpha) * ((1 - alpha) * 2 + alpha * -1) + alpha * 0.5;
+    const mean = 1.5 / 3;
+    const sdR = Math.sqrt(rs.reduce((sum, r) => sum + (r - mean) ** 2, 0) / 2);
+    const arm = body.regimes.RANGE_LOW_VOL.strategies.scalp;
+    expect(arm).toMatchObject({ value: mean, mean, count: 3, wins: 2, losses: 1, totalR: 1.5 });
+    expect(arm.sdR).toBeCloseTo(sdR, 12);
+    expect(arm.ema).toBeCloseTo(ema, 12);
   });
 
   it('answers an empty map for a symbol never rewarded', async () => {

@@ -1,23 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { trendCrossoverSignals } from '../../lib/backtest/signals';
-import { counterfactualOutcomes } from '../../lib/counterfactual';
+import { buildExitPlan } from '../../lib/exit-plan';
 import { computeIndicatorSeries } from '../../lib/indicators';
 import { armEvidence, createAnchoredLearner } from '../../lib/learners/anchored-learner';
-import { updateCellStats } from '../../lib/learners/cell-stats';
+import { addIncrements, addToCell, armIncrement, cellStatsOf, totalsOf } from '../../lib/learners/cell-stats';
 import type { CellStats, CellsByStrategy, ChooseInput } from '../../lib/learners/learner';
 import { revealOrder } from '../../lib/learners/reveal-order';
 import { everyLiquidCandidate } from '../../lib/policies';
+import { getProfile } from '../../lib/profiles';
 import { seededRng } from '../../lib/random';
-import { REGIMES, STRATEGY_IDS, type StrategyId } from '../../lib/types';
+import { type Bar, simulateTrade } from '../../lib/simulator';
+import { REGIMES, type Side, STRATEGY_IDS, type StrategyId } from '../../lib/types';
 import { loadTtrcCandles } from '../helpers/ttrc-fixture';
+
+/** fast-check draws the same cases on every run. */
+const FIXED_CASES = { seed: 15 };
 
 /** A cell holding `count` rewards of mean `mean` (half at mean − 1, half at mean + 1). */
 function cell(count: number, mean: number, counterfactual = true): CellStats {
   let stats: CellStats | undefined;
   for (let k = 0; k < count; k++) {
     const spread = count === 1 ? 0 : k % 2 === 0 ? -1 : 1;
-    stats = updateCellStats(stats, { realizedR: mean + spread, at: k, counterfactual }, 0.2);
+    stats = addToCell(stats, armIncrement(mean + spread, counterfactual, false), k);
   }
   if (stats === undefined) throw new Error('count must be positive');
   return stats;
@@ -36,6 +41,25 @@ function cells(
       cell(count, strategy === 'trend_rider' ? anchorMean : strategy === challenger ? challengerMean : -0.2),
     ]),
   );
+}
+
+/** Two cells' rewards together, as a pooled cell holds them. */
+function together(a: CellStats, b: CellStats): CellStats {
+  return cellStatsOf(addIncrements(totalsOf(a), totalsOf(b)));
+}
+
+/** Every profile's outcome on one path, all planned at the same entry and ATR. */
+function outcomesOnPath(side: Side, entry: number, atr: number, path: readonly Bar[]) {
+  return Object.fromEntries(
+    STRATEGY_IDS.map((strategy) => [
+      strategy,
+      simulateTrade({
+        side,
+        plan: buildExitPlan({ side, entry, atr, profile: getProfile(strategy) }),
+        bars: path,
+      }),
+    ]),
+  ) as Record<StrategyId, ReturnType<typeof simulateTrade>>;
 }
 
 const ALL = [...STRATEGY_IDS];
@@ -66,9 +90,9 @@ describe('anchored learner', () => {
       if (signal === 0 || atrAtEntry === undefined || bar + 1 >= candles.length) return;
       const side = signal === 1 ? 'LONG' : 'SHORT';
       const entry = candles[bar]?.c ?? Number.NaN;
-      const full = counterfactualOutcomes({ side, entry, atr: atrAtEntry, path: candles.slice(bar + 1) });
+      const full = outcomesOnPath(side, entry, atrAtEntry, candles.slice(bar + 1));
       const anchorPath = candles.slice(bar + 1, bar + 2 + full.trend_rider.exitBarIndex);
-      const cut = counterfactualOutcomes({ side, entry, atr: atrAtEntry, path: anchorPath });
+      const cut = outcomesOnPath(side, entry, atrAtEntry, anchorPath);
       for (const strategy of STRATEGY_IDS) expect(cut[strategy].realizedR).toBe(full[strategy].realizedR);
       trades++;
     });
@@ -137,9 +161,7 @@ describe('pooling across symbols', () => {
     // The pooled cells include this symbol's rewards; the rest is the other symbols' share.
     const pooled = Object.fromEntries(
       STRATEGY_IDS.map((strategy) => {
-        const mine = own[strategy] as CellStats;
-        const others = pooledScalpBest[strategy] as CellStats;
-        return [strategy, { ...others, count: others.count + mine.count, sum: others.sum + mine.sum }];
+        return [strategy, together(pooledScalpBest[strategy] as CellStats, own[strategy] as CellStats)];
       }),
     );
     const choice = choose({ cells: own, pooled });
@@ -150,7 +172,8 @@ describe('pooling across symbols', () => {
 
   it('shrinks a cell toward the other symbols by at most the prior weight', () => {
     expect(armEvidence(cell(10, 1), undefined, 20)).toEqual({ trades: 10, meanR: expect.closeTo(1, 12) });
-    const pooled = { ...cell(50, 0), count: 60, sum: cell(10, 1).sum };
+    // The other symbols' 50 trades average 0; the pooled cell also holds this symbol's 10.
+    const pooled = together(cell(50, 0), cell(10, 1));
     expect(armEvidence(cell(10, 1), pooled, 20)).toEqual({ trades: 30, meanR: expect.closeTo(10 / 30, 12) });
     expect(armEvidence(undefined, undefined, 20)).toEqual({ trades: 0, meanR: 0 });
   });
@@ -223,6 +246,7 @@ describe('exploration', () => {
           expect(choice.propensity).toBeGreaterThan(0);
         },
       ),
+      FIXED_CASES,
     );
   });
 });

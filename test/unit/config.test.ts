@@ -39,6 +39,13 @@ const DEFAULT_CONFIG: Config = {
   decisionTtlDays: 30,
   horizonBars: 48,
   maxCandles: 1000,
+  plausibility: {
+    entryMaxDistanceAtr: 10,
+    rewardMaxAbsR: 20,
+    rewardGapAllowanceAtr: 3,
+    clockSkewMs: 300_000,
+  },
+  poolShards: 16,
 };
 
 /** Runs loadConfig expecting a ConfigError and returns it. */
@@ -89,6 +96,11 @@ describe('loadConfig', () => {
       LEARNER_POOL_PRIOR_TRADES: '0',
       LEARNER_PATH_FEEDBACK: 'false',
       LEARNER_EXPLORE_RISKY_REGIMES: '1',
+      ENTRY_MAX_DISTANCE_ATR: '2.5',
+      REWARD_MAX_ABS_R: '50',
+      REWARD_GAP_ALLOWANCE_ATR: '0.5',
+      REWARD_CLOCK_SKEW_SECONDS: '1.5',
+      POOL_SHARDS: '64',
     });
     expect(config).toEqual({
       enabled: false,
@@ -121,6 +133,13 @@ describe('loadConfig', () => {
       decisionTtlDays: 7,
       horizonBars: 96,
       maxCandles: 500,
+      plausibility: {
+        entryMaxDistanceAtr: 2.5,
+        rewardMaxAbsR: 50,
+        rewardGapAllowanceAtr: 0.5,
+        clockSkewMs: 1500,
+      },
+      poolShards: 64,
     } satisfies Config);
   });
 
@@ -182,6 +201,24 @@ describe('loadConfig', () => {
     ['LEARNER_POOL_PRIOR_TRADES', '-5', 'a number of at least 0'],
     ['LEARNER_PATH_FEEDBACK', 'sometimes', 'one of true, false, 1, 0'],
     ['LEARNER_EXPLORE_RISKY_REGIMES', 'yes', 'one of true, false, 1, 0'],
+    ['ENTRY_MAX_DISTANCE_ATR', '0', 'a number greater than 0'],
+    ['ENTRY_MAX_DISTANCE_ATR', '-3', 'a number greater than 0'],
+    ['ENTRY_MAX_DISTANCE_ATR', '5%', 'a number greater than 0'],
+    ['ENTRY_MAX_DISTANCE_ATR', 'Infinity', 'a number greater than 0'],
+    ['REWARD_MAX_ABS_R', '0', 'a number greater than 0 and at most 1000'],
+    ['REWARD_MAX_ABS_R', '1000.5', 'a number greater than 0 and at most 1000'],
+    ['REWARD_MAX_ABS_R', '1e300', 'a number greater than 0 and at most 1000'],
+    ['REWARD_GAP_ALLOWANCE_ATR', '-0.5', 'a number of at least 0'],
+    ['REWARD_GAP_ALLOWANCE_ATR', '-0.000001', 'a number of at least 0'],
+    ['REWARD_GAP_ALLOWANCE_ATR', 'three', 'a number of at least 0'],
+    ['REWARD_GAP_ALLOWANCE_ATR', '3R', 'a number of at least 0'],
+    ['REWARD_GAP_ALLOWANCE_ATR', 'Infinity', 'a number of at least 0'],
+    ['REWARD_CLOCK_SKEW_SECONDS', '-1', 'a number of at least 0'],
+    ['REWARD_CLOCK_SKEW_SECONDS', '5m', 'a number of at least 0'],
+    ['POOL_SHARDS', '0', 'an integer between 1 and 99'],
+    ['POOL_SHARDS', '100', 'an integer between 1 and 99'],
+    ['POOL_SHARDS', '2.5', 'an integer between 1 and 99'],
+    ['POOL_SHARDS', 'many', 'an integer between 1 and 99'],
   ];
 
   it.each(badValues)('rejects %s=%j naming the variable and what it accepts', (variable, raw, accepts) => {
@@ -256,6 +293,38 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('accepts the plausibility settings at the edges of their ranges', () => {
+    const config = loadConfig({
+      ENTRY_MAX_DISTANCE_ATR: '0.001',
+      REWARD_MAX_ABS_R: '1000',
+      REWARD_GAP_ALLOWANCE_ATR: '0',
+      REWARD_CLOCK_SKEW_SECONDS: '0',
+      POOL_SHARDS: '1',
+    });
+    expect(config.plausibility).toEqual({
+      entryMaxDistanceAtr: 0.001,
+      rewardMaxAbsR: 1000,
+      rewardGapAllowanceAtr: 0,
+      clockSkewMs: 0,
+    });
+    expect(config.poolShards).toBe(1);
+    expect(loadConfig({ POOL_SHARDS: '99' }).poolShards).toBe(99);
+  });
+
+  it('reads the clock skew in seconds and keeps it in milliseconds', () => {
+    expect(loadConfig({ REWARD_CLOCK_SKEW_SECONDS: '0.25' }).plausibility.clockSkewMs).toBe(250);
+    expect(loadConfig({ REWARD_CLOCK_SKEW_SECONDS: '86400' }).plausibility.clockSkewMs).toBe(86_400_000);
+  });
+
+  it('words a plausibility setting error as the operator reads it', () => {
+    expect(configErrorFor({ REWARD_MAX_ABS_R: '5000' }).message).toBe(
+      "Invalid configuration: REWARD_MAX_ABS_R must be a number greater than 0 and at most 1000 (got '5000')",
+    );
+    expect(configErrorFor({ POOL_SHARDS: '0' }).message).toBe(
+      "Invalid configuration: POOL_SHARDS must be an integer between 1 and 99 (got '0')",
+    );
+  });
+
   it('does not add the cross-field rule when a compared value is itself invalid', () => {
     const error = configErrorFor({ REGIME_EXTREME_VOL_ATR_PCT: 'high' });
     expect(error.issues.map((issue) => issue.variable)).toEqual(['REGIME_EXTREME_VOL_ATR_PCT']);
@@ -295,6 +364,11 @@ describe('ENV_DEFAULTS and CONFIG_VARIABLES', () => {
       LEARNER_POOL_PRIOR_TRADES: '20',
       LEARNER_PATH_FEEDBACK: 'true',
       LEARNER_EXPLORE_RISKY_REGIMES: 'false',
+      ENTRY_MAX_DISTANCE_ATR: '10',
+      REWARD_MAX_ABS_R: '20',
+      REWARD_GAP_ALLOWANCE_ATR: '3',
+      REWARD_CLOCK_SKEW_SECONDS: '300',
+      POOL_SHARDS: '16',
     });
   });
 
@@ -328,6 +402,11 @@ describe('ENV_DEFAULTS and CONFIG_VARIABLES', () => {
       'LEARNER_POOL_PRIOR_TRADES',
       'LEARNER_PATH_FEEDBACK',
       'LEARNER_EXPLORE_RISKY_REGIMES',
+      'ENTRY_MAX_DISTANCE_ATR',
+      'REWARD_MAX_ABS_R',
+      'REWARD_GAP_ALLOWANCE_ATR',
+      'REWARD_CLOCK_SKEW_SECONDS',
+      'POOL_SHARDS',
     ]);
     for (const v of CONFIG_VARIABLES) {
       expect(v.meaning.length).toBeGreaterThan(10);

@@ -1,10 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyCellStats, updateCellStats } from '../../lib/learners/cell-stats';
+import { addToCell, armIncrement, emptyCellStats, foldEma, toMicroR } from '../../lib/learners/cell-stats';
 import { createEpsilonGreedyLearner, NoCandidatesError } from '../../lib/learners/epsilon-greedy';
 import type { CellStats, CellsByStrategy } from '../../lib/learners/learner';
 import { seededRng } from '../../lib/random';
 import { STRATEGY_IDS, type StrategyId } from '../../lib/types';
+
+/** fast-check draws the same cases on every run. */
+const FIXED_CASES = { seed: 15 };
 
 /** A cell whose EMA is `ema` after `count` rewards. */
 function cell(ema: number, count = 10): CellStats {
@@ -13,9 +16,9 @@ function cell(ema: number, count = 10): CellStats {
     count,
     realCount: count,
     ema,
+    sumMicro: toMicroR(ema * count),
     sum: ema * count,
     mean: ema,
-    totalR: ema * count,
   };
 }
 
@@ -249,6 +252,7 @@ describe('createEpsilonGreedyLearner', () => {
           expect(choice.propensity).toBeGreaterThan(0);
         },
       ),
+      FIXED_CASES,
     );
   });
 
@@ -281,20 +285,25 @@ describe('createEpsilonGreedyLearner', () => {
     }
   });
 
-  it('folds rewards with its alpha, matching a hand computation', () => {
+  it('names its alpha, so that the reward path folds its EMA in commit order, as computed by hand', () => {
     const learner = createEpsilonGreedyLearner({ epsilon: 0.1, alpha: 0.5, defaultStrategy: 'moderate' });
-    const rewards = [4, -2, 1].map((realizedR, i) => ({ realizedR, at: i + 1, counterfactual: false }));
-    const folded = rewards.reduce<CellStats | undefined>(
-      (previous, reward) => learner.update(previous, reward),
-      undefined,
-    );
+    expect(learner.emaAlpha).toBe(0.5);
+    const alpha = learner.emaAlpha ?? Number.NaN;
+    const folded = [4, -2, 1].reduce<CellStats | undefined>((previous, realizedR, index) => {
+      const next = addToCell(previous, armIncrement(realizedR, false, false), index + 1);
+      next.ema = foldEma(previous, realizedR, alpha);
+      return next;
+    }, undefined);
     // ema = 4; 0.5·4 + 0.5·(−2) = 1; 0.5·1 + 0.5·1 = 1
-    expect(folded?.ema).toBe(1);
-    expect(folded).toEqual(
-      rewards.reduce<CellStats | undefined>(
-        (previous, reward) => updateCellStats(previous, reward, 0.5),
-        undefined,
-      ),
-    );
+    expect(folded).toMatchObject({ ema: 1, count: 3, mean: 1, lastUpdate: 3 });
+    // The folded EMA is the arm's value: 1 ≥ 0.4 with 5 rewards in the regime makes it the exploit arm.
+    const choice = createEpsilonGreedyLearner({ epsilon: 0, alpha: 0.5, defaultStrategy: 'scalp' }).choose({
+      regime: 'RANGE_LOW_VOL',
+      candidates: RANGE_CANDIDATES,
+      cells: { moderate: folded as CellStats, defensive: cell(0.9, 2) },
+      rng: seededRng(1),
+    });
+    expect(choice.strategy).toBe('moderate');
+    expect(choice.values.moderate).toEqual({ value: 1, count: 3 });
   });
 });

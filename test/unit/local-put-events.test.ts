@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AwsJsonError, acceptPutEvents, LOCAL_ACCOUNT_ID, signedRegion } from '../../infra/local/put-events';
+import {
+  AwsJsonError,
+  acceptPutEvents,
+  entrySizeBytes,
+  LOCAL_ACCOUNT_ID,
+  MAX_ENTRIES_SIZE_BYTES,
+  signedRegion,
+} from '../../infra/local/put-events';
 
 const NOW = Date.UTC(2024, 2, 12, 14, 30, 2, 345);
 
@@ -95,6 +102,29 @@ describe('acceptPutEvents', () => {
 });
 
 describe('signedRegion', () => {
+  it('counts an entry as EventBridge does: Time 14 bytes, then the UTF-8 bytes of Source, DetailType, Detail and Resources', () => {
+    expect(
+      entrySizeBytes({ Source: 'ab', DetailType: 'cd', Detail: '{"é":1}', Resources: ['x', 'yz'] }),
+    ).toBe(2 + 2 + 8 + 3);
+    expect(entrySizeBytes({ Source: 'ab', DetailType: 'cd', Time: 1 })).toBe(18);
+  });
+
+  it('refuses, as EventBridge does, entries over 256 KB together, and accepts them at the limit', () => {
+    const base = entrySizeBytes(entry({ Detail: '{"p":""}' }));
+    const padded = (bytes: number) => entry({ Detail: `{"p":"${'x'.repeat(bytes - base)}"}` });
+    expect(entrySizeBytes(padded(MAX_ENTRIES_SIZE_BYTES))).toBe(MAX_ENTRIES_SIZE_BYTES);
+
+    expect(
+      acceptPutEvents(JSON.stringify({ Entries: [padded(MAX_ENTRIES_SIZE_BYTES)] }), options()).events,
+    ).toHaveLength(1);
+    const over = () =>
+      acceptPutEvents(JSON.stringify({ Entries: [padded(MAX_ENTRIES_SIZE_BYTES + 1)] }), options());
+    expect(over).toThrow(AwsJsonError);
+    expect(over).toThrow(/Total size of the entries in the request is over the limit/);
+    const twoHalves = [padded(MAX_ENTRIES_SIZE_BYTES / 2 + 1), padded(MAX_ENTRIES_SIZE_BYTES / 2)];
+    expect(() => acceptPutEvents(JSON.stringify({ Entries: twoHalves }), options())).toThrow(AwsJsonError);
+  });
+
   it('reads the Region from the SigV4 credential scope', () => {
     expect(
       signedRegion(
