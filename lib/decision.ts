@@ -102,6 +102,10 @@ export interface Decision {
   expiresAt: number;
   /** `t` of the last candle the decision was made on: a TradeClosed `path` must start after it. */
   lastCandleAt?: number;
+  /** The select's `idempotencyKey`, when it sent one (the decision id is derived from it). */
+  idempotencyKey?: string;
+  /** Hash of the select request with that key, to tell a retry from a reuse of the key. */
+  requestHash?: string;
   reward?: DecisionReward;
   /** The latest refused reward, while the decision is REJECTED (kept once it is closed later). */
   rejection?: DecisionRejection;

@@ -4,6 +4,12 @@ import { type Decision, decisionExpiresAt, type ShadowChoice } from './decision'
 import type { ArmValue, Choice } from './learners/learner';
 import type { Policy } from './policy';
 import type { RegimeResult } from './regimes/regime-detector';
+import {
+  idempotentDecisionId,
+  type RecordedDecision,
+  recordDecisionOnce,
+  selectRequestHash,
+} from './select-idempotency';
 import type { SelectionStore } from './store/selector-store';
 import type { Clock, Rng, Side, StrategyId } from './types';
 
@@ -51,7 +57,8 @@ export interface SelectStrategyDeps {
   newDecisionId: () => string;
 }
 
-export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
+/** The decision answered, and whether an earlier call with the same idempotency key recorded it. */
+export type SelectStrategy = (request: SelectRequest) => Promise<RecordedDecision>;
 
 /**
  * The select use case: the decide core (`frameDecision`: regime, entry, the candidates whose plan
@@ -60,8 +67,10 @@ export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
  * request), and one conditional write of the decision. The decision is written before it is
  * answered, so every answer can be rewarded. With the learner disabled the default strategy is
  * answered with propensity 1, and the learner's own choice is still computed and recorded as
- * `shadowChoice` (shadow mode), so learning continues.
+ * `shadowChoice` (shadow mode), so learning continues. A request with an `idempotencyKey` that
+ * was already answered gets that answer again (`recordDecisionOnce`).
  *
+ * @throws IdempotencyConflictError when the key was used for a different request.
  * @throws ValidationError when the candles cannot size a plan (no price range: ATR 0), the entry
  *   price is unusable or far from the market, or no plan keeps its prices positive.
  */
@@ -75,10 +84,11 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
     const choice = chooseFramed(policy, framed, cells, deps.rng);
     const answered = settings.enabled ? choice : disabledChoice(settings.defaultStrategy, choice);
     const createdAt = deps.clock();
+    const key = request.idempotencyKey;
     const lastCandle = request.candles[request.candles.length - 1];
 
     const decision: Decision = {
-      decisionId: deps.newDecisionId(),
+      decisionId: key === undefined ? deps.newDecisionId() : idempotentDecisionId(key),
       status: 'OPEN',
       symbol: request.symbol,
       side: request.side,
@@ -98,9 +108,9 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
       ...(lastCandle === undefined ? {} : { lastCandleAt: lastCandle.t }),
       createdAt,
       expiresAt: decisionExpiresAt(createdAt, settings.decisionTtlDays),
+      ...(key === undefined ? {} : { idempotencyKey: key, requestHash: selectRequestHash(request) }),
     };
-    await store.recordDecision(decision);
-    return decision;
+    return recordDecisionOnce(store, decision);
   };
 }
 

@@ -60,6 +60,31 @@ export interface Choice {
   values: Partial<Record<StrategyId, ArmValue>>;
   /** A short, stable description of the policy and its parameters, recorded on the decision. */
   policy: string;
+  /** Why this strategy, in one sentence with the numbers that decided (learners that explain themselves). */
+  reason?: string;
+  /** Per candidate, the evidence the learner weighed (learners that explain themselves). */
+  evidence?: Partial<Record<StrategyId, CandidateEvidence>>;
+}
+
+/** What a learner knew of one candidate when it chose. */
+export interface CandidateEvidence {
+  /** Mean R of the evidence weighed: the symbol's own rewards, shrunk toward the other symbols'. */
+  meanR: number;
+  /** Trades the evidence counts as: own rewards plus the weight given to the other symbols'. */
+  trades: number;
+  /** Rewards in the symbol's own cell. */
+  ownTrades: number;
+  /** Rewards of the other symbols in the pooled cell (of which at most the pool prior counts). */
+  pooledTrades: number;
+  /** The confidence bounds the learner compares: meanR ∓ z·sd/√trades. */
+  lowerR: number;
+  upperR: number;
+  /**
+   * For a challenger: trades of evidence more, on both it and the anchor, that its lower bound
+   * would need to clear the anchor's upper bound if the means stayed where they are; 0 when it
+   * already does, `null` when it does not lead the anchor (no number of trades would do).
+   */
+  moreTradesToClear?: number | null;
 }
 
 /**

@@ -27,8 +27,8 @@ export const PARTITION_PREFIX = {
 } as const;
 
 /**
- * The partition keys' shapes as IAM `dynamodb:LeadingKeys` patterns (StringLike), from the
- * prefixes above: the CDK stack scopes each function's table access to the partitions it touches.
+ * The partition keys' shapes, as IAM `dynamodb:LeadingKeys` patterns (StringLike): the CDK stack
+ * scopes each function's table access to the partitions it touches.
  */
 export const PARTITION_PATTERNS = {
   symbol: [`${PARTITION_PREFIX.symbol}*`],

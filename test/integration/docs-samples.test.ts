@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, inject, it } from 'vitest';
 import { docOutputs, expectJsonSample } from '../helpers/doc-samples';
 import {
@@ -38,6 +39,15 @@ describe('documentation samples', () => {
     const body = '{"symbol":"BTCUSDT","side":"LONG","candles":[{"t":1,"o":100,"h":99,"l":101,"c":100}]}';
     const response = await h.select(selectEvent(body));
     for (const block of docOutputs('select-invalid')) expectJsonSample(block, json(response));
+  });
+
+  it('select-conflict: an idempotency key reused with another request', async () => {
+    const body = {
+      ...(JSON.parse(loadEvent<APIGatewayProxyEventV2>('select-valid.json').body ?? '{}') as object),
+    };
+    await h.select(selectEvent({ ...body, idempotencyKey: 'order-42' }));
+    const response = await h.select(selectEvent({ ...body, idempotencyKey: 'order-42', side: 'SHORT' }));
+    for (const block of docOutputs('select-conflict')) expectJsonSample(block, json(response));
   });
 
   describe('after the TradeClosed of the walk-through', () => {

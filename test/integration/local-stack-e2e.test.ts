@@ -6,14 +6,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  SelectorClient,
+  SelectorConflictError,
+  SelectorNotFoundError,
+  SelectorValidationError,
+  type SelectRequestBody,
+  TradeClosedPublishError,
+} from '../../client';
 import { createConsoleLog, createConsoleTelemetry } from '../../infra/local/console-telemetry';
 import { freePort } from '../../infra/local/dynamodb-local';
 import { type LocalStack, LocalStackError, startLocalStack } from '../../infra/local/local-stack';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 
 /**
- * The whole local stack end to end, as a bot and an operator use it: HTTP with fetch, events
- * with the AWS SDK's EventBridgeClient pointed at the stack, results read back over HTTP.
+ * The whole local stack end to end, as a bot and an operator use it: through the client library
+ * (`meta-strategy-selector/client`), and, where the test is about the wire itself (status codes,
+ * headers, malformed PutEvents entries), with fetch and the AWS SDK's EventBridgeClient.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,6 +77,7 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: n
 
 describe('local stack, in process', () => {
   let stack: LocalStack;
+  let client: SelectorClient;
   let events: EventBridgeClient;
   const lines: string[] = [];
 
@@ -94,6 +104,7 @@ describe('local stack, in process', () => {
       log: createConsoleLog({ name: 'local', write }),
       telemetry: (name) => createConsoleTelemetry({ name, write }),
     });
+    client = new SelectorClient({ apiUrl: stack.url });
     events = new EventBridgeClient({
       endpoint: stack.url,
       region: 'eu-west-1',
@@ -102,6 +113,7 @@ describe('local stack, in process', () => {
   });
 
   afterAll(async () => {
+    client?.close();
     events?.destroy();
     await stack?.stop();
   });
@@ -113,53 +125,84 @@ describe('local stack, in process', () => {
     expect(stack.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('selects over HTTP, credits a TradeClosed published with the AWS SDK, and shows it in stats', async () => {
+  it('selects, credits a TradeClosed and shows it in stats, all through the client library', async () => {
+    const selected = await client.select(selectBody() as unknown as SelectRequestBody);
+    const { decisionId, strategy, regime } = selected;
+    expect((await client.decision(decisionId)).status).toBe('OPEN');
+
+    const eventId = await client.tradeClosed({ decisionId, realizedR: 1.75, tradeId: 'bot-1' });
+    expect(eventId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Delivery is asynchronous, as in AWS: the bot sees the decision close a moment later.
+    const closed = await client.waitForReward(decisionId, { timeoutMs: 5_000 });
+    expect(closed.status).toBe('CLOSED');
+    expect(closed.reward).toMatchObject({ realizedR: 1.75, eventId, tradeId: 'bot-1' });
+
+    const stats = await client.stats('BTCUSDT');
+    expect(stats.regimes[regime.name]?.rewards).toBe(1);
+    expect(stats.regimes[regime.name]?.strategies[strategy]).toMatchObject({
+      realCount: 1,
+      totalR: 1.75,
+      wins: 1,
+    });
+  });
+
+  it('answers a select over plain HTTP as JSON, as API Gateway does', async () => {
     const selected = await select(selectBody());
     expect(selected.status).toBe(200);
     expect(selected.headers.get('content-type')).toBe('application/json');
-    const { decisionId, strategy, regime } = selected.body as {
-      decisionId: string;
-      strategy: string;
-      regime: { name: string };
-    };
-    expect((await decision(decisionId)).status).toBe('OPEN');
-
-    const answer = await publish(tradeClosed({ decisionId, realizedR: 1.75, tradeId: 'bot-1' }));
-    expect(answer.FailedEntryCount).toBe(0);
-    expect(answer.Entries?.[0]?.EventId).toMatch(/^[0-9a-f-]{36}$/);
-
-    // Delivery is asynchronous, as in AWS: the bot sees the decision close a moment later.
-    await waitFor(async () => (await decision(decisionId)).status === 'CLOSED', 5_000);
-    const closed = await decision(decisionId);
-    expect(closed.reward).toMatchObject({ realizedR: 1.75, eventId: answer.Entries?.[0]?.EventId });
-
-    const stats = await http('/v1/stats?symbol=BTCUSDT');
-    expect(stats.status).toBe(200);
-    const regimes = stats.body.regimes as Record<
-      string,
-      { rewards: number; strategies: Record<string, Json> }
-    >;
-    expect(regimes[regime.name]?.rewards).toBe(1);
-    expect(regimes[regime.name]?.strategies[strategy]).toMatchObject({ realCount: 1, totalR: 1.75, wins: 1 });
+    expect(selected.body.decisionId).toEqual(expect.any(String));
   });
 
-  it('computes R from exitPrice and credits a republished event once', async () => {
-    const selected = await select(selectBody({ side: 'SHORT', symbol: 'ETHUSDT' }));
-    const body = selected.body as { decisionId: string; plan: { entry: number; stopLoss: number } };
-    const risk = body.plan.stopLoss - body.plan.entry;
-    const exitPrice = body.plan.entry - 2 * risk;
-    const entry = tradeClosed({ decisionId: body.decisionId, exitPrice });
-    await publish(entry);
+  it('answers a select retried with its idempotency key with the first decision', async () => {
+    const body = { ...(selectBody() as unknown as SelectRequestBody), idempotencyKey: 'e2e-retry-1' };
+    const first = await client.select(body);
+    const retried = await client.select(body);
+    expect(retried).toEqual(first);
+    const conflict = await client.select({ ...body, side: 'SHORT' }).catch((error: unknown) => error);
+    expect(conflict).toBeInstanceOf(SelectorConflictError);
+  });
+
+  it('computes R from exitPrice and credits a TradeClosed sent twice once', async () => {
+    const selected = await client.select({
+      ...(selectBody() as unknown as SelectRequestBody),
+      side: 'SHORT',
+      symbol: 'ETHUSDT',
+    });
+    const risk = selected.plan.stopLoss - selected.plan.entry;
+    const exitPrice = selected.plan.entry - 2 * risk;
+    const detail = { decisionId: selected.decisionId, exitPrice };
+    await client.tradeClosed(detail);
     await stack.drain();
-    await publish(entry); // at-least-once delivery: the bot retried
+    await client.tradeClosed(detail); // at-least-once delivery: the bot retried
     await stack.drain();
 
-    const closed = await decision(body.decisionId);
+    const closed = await client.decision(selected.decisionId);
     expect(closed.status).toBe('CLOSED');
-    expect((closed.reward as { realizedR: number }).realizedR).toBeCloseTo(2, 9);
-    const stats = await http('/v1/stats?symbol=ETHUSDT');
-    const regimes = Object.values(stats.body.regimes as Record<string, { rewards: number }>);
-    expect(regimes.reduce((sum, regime) => sum + regime.rewards, 0)).toBe(1);
+    expect(closed.reward?.realizedR).toBeCloseTo(2, 9);
+    const stats = await client.stats('ETHUSDT');
+    const regimes = Object.values(stats.regimes);
+    expect(regimes.reduce((sum, regime) => sum + (regime?.rewards ?? 0), 0)).toBe(1);
+  });
+
+  it('throws typed errors: the 400 issues, an unknown decision, a refused event entry', async () => {
+    const invalid = await client
+      .select({ ...(selectBody() as unknown as SelectRequestBody), side: 'UP' as 'LONG' })
+      .catch((error: unknown) => error);
+    expect(invalid).toBeInstanceOf(SelectorValidationError);
+    expect((invalid as SelectorValidationError).issues).toEqual([
+      { path: 'side', message: 'must be one of LONG, SHORT' },
+    ]);
+    await expect(client.decision('does-not-exist')).rejects.toThrow(SelectorNotFoundError);
+
+    const noSource = new SelectorClient({ apiUrl: stack.url, eventSource: '' });
+    try {
+      await expect(noSource.tradeClosed({ decisionId: 'd-1', realizedR: 1 })).rejects.toThrow(
+        TradeClosedPublishError,
+      );
+    } finally {
+      noSource.close();
+    }
   });
 
   it('accepts an event that matches no rule and does not deliver it', async () => {
@@ -274,18 +317,16 @@ describe('local stack, in process', () => {
     try {
       const first = await startLocalStack(quiet);
       expect(first.readyLine).toContain(`data in ${dataDir}`);
-      const response = await fetch(`${first.url}/v1/select`, {
-        method: 'POST',
-        body: JSON.stringify(selectBody()),
-      });
-      const { decisionId } = (await response.json()) as { decisionId: string };
+      const firstClient = new SelectorClient({ apiUrl: first.url });
+      const { decisionId } = await firstClient.select(selectBody() as unknown as SelectRequestBody);
+      firstClient.close();
       await first.stop();
 
       const second = await startLocalStack(quiet);
       try {
-        const decisionResponse = await fetch(`${second.url}/v1/decisions/${decisionId}`);
-        expect(decisionResponse.status).toBe(200);
-        expect(((await decisionResponse.json()) as Json).status).toBe('OPEN');
+        const secondClient = new SelectorClient({ apiUrl: second.url });
+        expect((await secondClient.decision(decisionId)).status).toBe('OPEN');
+        secondClient.close();
       } finally {
         await second.stop();
       }

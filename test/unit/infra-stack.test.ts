@@ -249,18 +249,18 @@ describe('permissions', () => {
   it('lets select read only symbol and pool cells, and write only decisions', () => {
     expect(tableGrants('SelectRole')).toEqual(
       expect.arrayContaining([
-        { actions: ['dynamodb:BatchGetItem'], partitions: ['POOL#*', 'SYMBOL#*'] },
+        { actions: ['dynamodb:BatchGetItem'], partitions: ['POOL', 'POOL#*', 'SYMBOL#*'] },
         { actions: ['dynamodb:PutItem'], partitions: ['DECISION#*'] },
       ]),
     );
     expect(tableGrants('SelectRole')).toHaveLength(2);
   });
 
-  it('lets reward touch decisions, symbol cells and pooled shards', () => {
+  it('lets reward touch decisions, symbol cells and pooled cells (POOL today, POOL#<shard> later)', () => {
     expect(tableGrants('RewardRole')).toEqual([
       {
         actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        partitions: ['DECISION#*', 'POOL#*', 'SYMBOL#*'],
+        partitions: ['DECISION#*', 'POOL', 'POOL#*', 'SYMBOL#*'],
       },
     ]);
   });
@@ -278,6 +278,7 @@ describe('permissions', () => {
     expect(matches(PARTITION_PATTERNS.symbol, keys.cell('BTCUSDT', 'TREND_UP').pk)).toBe(true);
     expect(matches(PARTITION_PATTERNS.symbol, keys.symbolPartition('BTC/USDT'))).toBe(true);
     expect(matches(PARTITION_PATTERNS.pool, keys.pooledCell('TREND_UP', 3).pk)).toBe(true);
+    expect(matches(PARTITION_PATTERNS.pool, 'POOL#15')).toBe(true);
     expect(matches(PARTITION_PATTERNS.decision, keys.decision('564f79a9').pk)).toBe(true);
     expect(matches(PARTITION_PATTERNS.decision, keys.cell('X', 'TREND_UP').pk)).toBe(false);
     expect(matches(PARTITION_PATTERNS.pool, 'POOLSIDE')).toBe(false);
