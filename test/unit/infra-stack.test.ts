@@ -249,18 +249,18 @@ describe('permissions', () => {
   it('lets select read only symbol and pool cells, and write only decisions', () => {
     expect(tableGrants('SelectRole')).toEqual(
       expect.arrayContaining([
-        { actions: ['dynamodb:BatchGetItem'], partitions: ['POOL', 'POOL#*', 'SYMBOL#*'] },
+        { actions: ['dynamodb:BatchGetItem'], partitions: ['POOL#*', 'SYMBOL#*'] },
         { actions: ['dynamodb:PutItem'], partitions: ['DECISION#*'] },
       ]),
     );
     expect(tableGrants('SelectRole')).toHaveLength(2);
   });
 
-  it('lets reward touch decisions, symbol cells and pooled cells (POOL today, POOL#<shard> later)', () => {
+  it('lets reward touch decisions, symbol cells and pooled shards', () => {
     expect(tableGrants('RewardRole')).toEqual([
       {
         actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        partitions: ['DECISION#*', 'POOL', 'POOL#*', 'SYMBOL#*'],
+        partitions: ['DECISION#*', 'POOL#*', 'SYMBOL#*'],
       },
     ]);
   });
