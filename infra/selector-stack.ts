@@ -174,8 +174,6 @@ export class SelectorStack extends Stack {
       onFailure: new SqsDestination(rewardFailures),
       retryAttempts: DELIVERY.functionRetryAttempts,
       maxEventAge: DELIVERY.functionMaxEventAge,
-      // Throttled asynchronous invocations wait in Lambda's queue (up to maxEventAge): not failures.
-      reservedConcurrency: settings.rewardConcurrency,
     });
     const stats = new SelectorFunction(this, 'Stats', {
       ...common,

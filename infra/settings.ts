@@ -21,11 +21,6 @@ export interface StackSettings {
    * undefined creates a bus with a generated name.
    */
   eventBusName: string | undefined;
-  /**
-   * Reserved concurrency of the reward function, unset by default: a few keeps rewards racing for
-   * one cell few (docs/design.md, "Benchmarks"), but it is taken from the account's concurrency quota.
-   */
-  rewardConcurrency: number | undefined;
   /** Where alarm notifications go; no SNS topic is created without it. */
   alarmEmail: string | undefined;
   /** The functions' configuration environment (every variable of lib/config.ts, defaults applied). */
@@ -40,7 +35,6 @@ export const CONTEXT_KEYS = {
   throttleRateLimit: 'throttleRateLimit',
   throttleBurstLimit: 'throttleBurstLimit',
   eventBusName: 'eventBusName',
-  rewardConcurrency: 'rewardConcurrency',
   alarmEmail: 'alarmEmail',
 } as const;
 
@@ -86,7 +80,6 @@ export function readSettings(node: Node): StackSettings {
       number(node, CONTEXT_KEYS.throttleBurstLimit, DEFAULTS.throttleBurstLimit),
     ),
     eventBusName: text(node, CONTEXT_KEYS.eventBusName),
-    rewardConcurrency: wholeNumber(node, CONTEXT_KEYS.rewardConcurrency),
     alarmEmail: email(text(node, CONTEXT_KEYS.alarmEmail)),
     functionEnvironment,
   };
@@ -117,16 +110,6 @@ function number(node: Node, key: string, fallback: number): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0) {
     throw new SettingsError(`context ${key} must be a positive number (got '${value}')`);
-  }
-  return parsed;
-}
-
-function wholeNumber(node: Node, key: string): number | undefined {
-  const value = text(node, key);
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) {
-    throw new SettingsError(`context ${key} must be a whole number above 0 (got '${value}')`);
   }
   return parsed;
 }

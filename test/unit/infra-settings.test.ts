@@ -108,30 +108,11 @@ describe('logRetentionDays and throttling', () => {
   });
 });
 
-describe('rewardConcurrency', () => {
-  it('is unset by default: no function reserves concurrency', () => {
+describe('reserved concurrency', () => {
+  it('is reserved for no function: rewards add to their cells in any order, so none needs a queue', () => {
     const resources = synthesize({}).template.toJSON().Resources as Resources;
     for (const id of FUNCTION_IDS) {
       expect(propertiesOf(resources[id], id).ReservedConcurrentExecutions).toBeUndefined();
-    }
-  });
-
-  it('=<n> reserves that many for the reward function alone', () => {
-    const resources = synthesize({ rewardConcurrency: '4' }).template.toJSON().Resources as Resources;
-    expect(propertiesOf(resources.RewardFunction, 'RewardFunction').ReservedConcurrentExecutions).toBe(4);
-    expect(
-      propertiesOf(resources.SelectFunction, 'SelectFunction').ReservedConcurrentExecutions,
-    ).toBeUndefined();
-    expect(
-      propertiesOf(resources.StatsFunction, 'StatsFunction').ReservedConcurrentExecutions,
-    ).toBeUndefined();
-  });
-
-  it('rejects anything but a whole number above 0', () => {
-    for (const value of ['0', '2.5', 'many']) {
-      expect(() => synthesize({ rewardConcurrency: value })).toThrow(
-        /rewardConcurrency must be a whole number above 0/,
-      );
     }
   });
 });
