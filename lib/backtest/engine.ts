@@ -2,7 +2,7 @@ import { ValidationError } from '../contract/validation-error';
 import { chooseFramed, type FramedDecision, frameDecision, framedPlan } from '../decide';
 import type { ExitPlan } from '../exit-plan';
 import { addToCell, foldEma } from '../learners/cell-stats';
-import type { CellStats, CellsByStrategy } from '../learners/learner';
+import type { CellStats, CellsByArm } from '../learners/learner';
 import { DEFAULT_PLAUSIBILITY } from '../plausibility';
 import { type Policy, policyCandidates } from '../policy';
 import { seededRng } from '../random';
@@ -366,8 +366,8 @@ function cellsOf(
   symbol: string,
   regime: RegimeName,
   strategies: readonly StrategyId[],
-): CellsByStrategy {
-  const cells: CellsByStrategy = {};
+): CellsByArm {
+  const cells: CellsByArm = {};
   for (const strategy of strategies) {
     const cell = state.cells.get(cellKey(symbol, regime, strategy));
     if (cell !== undefined) cells[strategy] = cell;

@@ -18,6 +18,7 @@
  *   no path, so a trade teaches only its own arm) and never in HIGH_VOLATILITY or ILLIQUID unless
  *   configured. Propensities are exact.
  */
+import type { ArmId } from '../arms';
 import type { RegimeName, StrategyId } from '../types';
 import { NoCandidatesError } from './epsilon-greedy';
 import type { ArmValue, CellStats, Choice, ChooseInput, Learner } from './learner';
@@ -116,8 +117,8 @@ export function createAnchoredLearner(options: Partial<AnchoredLearnerOptions> =
       const candidates = [...new Set(given)];
       const first = candidates[0];
       if (first === undefined) throw new NoCandidatesError(regime);
-      const evidence = new Map<StrategyId, ArmEvidence>();
-      const values: Partial<Record<StrategyId, ArmValue>> = {};
+      const evidence = new Map<ArmId, ArmEvidence>();
+      const values: Partial<Record<ArmId, ArmValue>> = {};
       for (const strategy of candidates) {
         const arm = armEvidence(cells[strategy], pooled?.[strategy], poolPriorTrades);
         evidence.set(strategy, arm);
@@ -152,16 +153,27 @@ export function createAnchoredLearner(options: Partial<AnchoredLearnerOptions> =
         probabilities[candidate] =
           (candidate === exploit ? 1 - exploreProbability : 0) + exploreProbability / candidates.length;
       }
+      const explored = exploring && strategy !== exploit;
+      const chosen = evidence.get(exploit);
       return {
-        strategy,
-        explored: exploring && strategy !== exploit,
+        arm: strategy,
+        explored,
         propensity: probabilities[strategy] ?? 0,
         probabilities,
         values,
+        reason: explored
+          ? `${strategy} drawn to explore (probability ${exploreProbability})`
+          : exploit === anchor
+            ? `${anchor} kept: no candidate's lower bound clears its upper bound ${fixed(anchorUpper)} R`
+            : `${exploit} chosen: its lower bound ${fixed(bestLower)} R over ${fixed(chosen?.trades ?? 0)} trades clears ${anchor}'s upper bound ${fixed(anchorUpper)} R`,
         policy,
       };
     },
   };
+}
+
+function fixed(value: number): string {
+  return Number(value.toFixed(3)).toString();
 }
 
 /** So that an option passed as `undefined` (an unset config value) keeps its default. */

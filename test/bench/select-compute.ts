@@ -2,7 +2,7 @@ import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import { chooseFramed, frameDecision, framedPlan } from '../../lib/decide';
 import { latestIndicators } from '../../lib/indicators';
 import { addToCell, armIncrement, foldEma } from '../../lib/learners/cell-stats';
-import type { CellStats, CellsByStrategy } from '../../lib/learners/learner';
+import type { CellStats, CellsByArm } from '../../lib/learners/learner';
 import { createDefaultPolicy, createSeedPolicy } from '../../lib/policies';
 import type { Policy } from '../../lib/policy';
 import { seededRng } from '../../lib/random';
@@ -26,10 +26,10 @@ const SYMBOL = 'BTCUSDT';
  * only for a learner that reads one), for the symbol and pooled, so that the choice has real
  * values to weigh.
  */
-function learnedCells(policy: Policy, seed: number): CellsByStrategy {
+function learnedCells(policy: Policy, seed: number): CellsByArm {
   const rng = seededRng(seed);
   const alpha = policy.learner.emaAlpha;
-  const cells: CellsByStrategy = {};
+  const cells: CellsByArm = {};
   for (const strategy of STRATEGY_IDS) {
     let stats: CellStats | undefined;
     for (let n = 0; n < 30; n++) {

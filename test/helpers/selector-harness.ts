@@ -13,7 +13,7 @@ import { type Config, ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import type { Decision } from '../../lib/decision';
 import { decisionExpiresAt } from '../../lib/decision';
 import { buildExitPlan } from '../../lib/exit-plan';
-import type { CellsByStrategy } from '../../lib/learners/learner';
+import type { CellsByArm } from '../../lib/learners/learner';
 import type { Policy } from '../../lib/policy';
 import { getProfile } from '../../lib/profiles';
 import { createTable } from '../../lib/store/create-table';
@@ -240,7 +240,7 @@ export function tradeClosedEvent(
 }
 
 /** The arms of a (symbol, regime) cell as stored, strongly consistent. */
-export function cellArms(store: SelectorStore, symbol: string, regime: RegimeName): Promise<CellsByStrategy> {
+export function cellArms(store: SelectorStore, symbol: string, regime: RegimeName): Promise<CellsByArm> {
   return store.readCell(symbol, regime);
 }
 
@@ -248,7 +248,7 @@ export function cellArms(store: SelectorStore, symbol: string, regime: RegimeNam
 export async function pooledArms(
   h: Pick<Harness, 'store' | 'config'>,
   regime: RegimeName,
-): Promise<CellsByStrategy> {
+): Promise<CellsByArm> {
   // Any symbol will do: only the pooled half of the read is used.
   const { pooled } = await h.store.readSelectionCells('POOL-READER', regime, {
     poolShards: h.config.poolShards,

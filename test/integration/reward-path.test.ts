@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ValidationError } from '../../lib/contract/validation-error';
 import type { Decision } from '../../lib/decision';
 import { type ArmIncrement, addIncrements, armIncrement, totalsOf } from '../../lib/learners/cell-stats';
-import type { CellsByStrategy, ChooseInput, Learner } from '../../lib/learners/learner';
+import type { CellsByArm, ChooseInput, Learner } from '../../lib/learners/learner';
 import { METRIC } from '../../lib/observability';
 import type { Policy } from '../../lib/policy';
 import { seededRng } from '../../lib/random';
@@ -65,7 +65,7 @@ function incrementsOf(credits: readonly ArmCredit[], explored = false): Map<Stra
 }
 
 /** Asserts that every arm of `after` holds `before` plus `added`, exactly, and no other arm changed. */
-function expectGrewBy(before: CellsByStrategy, after: CellsByStrategy, added: Map<StrategyId, ArmIncrement>) {
+function expectGrewBy(before: CellsByArm, after: CellsByArm, added: Map<StrategyId, ArmIncrement>) {
   for (const strategy of STRATEGY_IDS) {
     const expected = addIncrements(totalsOf(before[strategy]), added.get(strategy) ?? totalsOf(undefined));
     expect(totalsOf(after[strategy]), strategy).toEqual(expected);

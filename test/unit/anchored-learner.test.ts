@@ -5,7 +5,7 @@ import { buildExitPlan } from '../../lib/exit-plan';
 import { computeIndicatorSeries } from '../../lib/indicators';
 import { armEvidence, createAnchoredLearner } from '../../lib/learners/anchored-learner';
 import { addIncrements, addToCell, armIncrement, cellStatsOf, totalsOf } from '../../lib/learners/cell-stats';
-import type { CellStats, CellsByStrategy, ChooseInput } from '../../lib/learners/learner';
+import type { CellStats, CellsByArm, ChooseInput } from '../../lib/learners/learner';
 import { revealOrder } from '../../lib/learners/reveal-order';
 import { everyLiquidCandidate } from '../../lib/policies';
 import { getProfile } from '../../lib/profiles';
@@ -31,7 +31,7 @@ function cells(
   anchorMean: number,
   challenger: StrategyId,
   challengerMean: number,
-): CellsByStrategy {
+): CellsByArm {
   return Object.fromEntries(
     STRATEGY_IDS.map((strategy) => [
       strategy,
@@ -225,7 +225,7 @@ describe('exploration', () => {
         (candidates, own, pooled, epsilon, regime, seed) => {
           const toCells = (
             d: Partial<Record<StrategyId, { count: number; mean: number }>>,
-          ): CellsByStrategy =>
+          ): CellsByArm =>
             Object.fromEntries(
               Object.entries(d).map(([s, v]) => [s, v === undefined ? undefined : cell(v.count, v.mean)]),
             );

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addToCell, armIncrement, emptyCellStats, foldEma, toMicroR } from '../../lib/learners/cell-stats';
 import { createEpsilonGreedyLearner, NoCandidatesError } from '../../lib/learners/epsilon-greedy';
-import type { CellStats, CellsByStrategy } from '../../lib/learners/learner';
+import type { CellStats, CellsByArm } from '../../lib/learners/learner';
 import { seededRng } from '../../lib/random';
 import { STRATEGY_IDS, type StrategyId } from '../../lib/types';
 
@@ -48,7 +48,7 @@ describe('createEpsilonGreedyLearner', () => {
 
   it('always chooses the greedy arm when epsilon is 0', () => {
     const learner = seed(0);
-    const cells: CellsByStrategy = { defensive: cell(0.5), moderate: cell(1.2), scalp: cell(0.9) };
+    const cells: CellsByArm = { defensive: cell(0.5), moderate: cell(1.2), scalp: cell(0.9) };
     const rng = seededRng(1);
     for (let i = 0; i < 1000; i += 1) {
       const choice = learner.choose({ regime: 'RANGE_LOW_VOL', candidates: RANGE_CANDIDATES, cells, rng });
@@ -70,7 +70,7 @@ describe('createEpsilonGreedyLearner', () => {
 
   it('splits the exploit mass exactly between tied best arms', () => {
     const learner = seed(0.1);
-    const cells: CellsByStrategy = { defensive: cell(1.5), moderate: cell(0.2), scalp: cell(1.5) };
+    const cells: CellsByArm = { defensive: cell(1.5), moderate: cell(0.2), scalp: cell(1.5) };
     const choice = learner.choose({
       regime: 'RANGE_LOW_VOL',
       candidates: RANGE_CANDIDATES,
@@ -115,7 +115,7 @@ describe('createEpsilonGreedyLearner', () => {
     });
 
     it('exploits DEFAULT_STRATEGY while the candidates hold fewer than 5 rewards in total', () => {
-      const cells: CellsByStrategy = { trend_rider: cell(3, 2), moderate: cell(2, 2) };
+      const cells: CellsByArm = { trend_rider: cell(3, 2), moderate: cell(2, 2) };
       const cold = seed(0).choose({
         regime: 'TREND_UP',
         candidates: TREND_CANDIDATES,
@@ -134,7 +134,7 @@ describe('createEpsilonGreedyLearner', () => {
     });
 
     it('exploits DEFAULT_STRATEGY while the best EMA is below 0.4', () => {
-      const cells: CellsByStrategy = { trend_rider: cell(0.39, 50), moderate: cell(-1, 50) };
+      const cells: CellsByArm = { trend_rider: cell(0.39, 50), moderate: cell(-1, 50) };
       const choice = seed(0).choose({
         regime: 'TREND_UP',
         candidates: TREND_CANDIDATES,
@@ -162,7 +162,7 @@ describe('createEpsilonGreedyLearner', () => {
     });
 
     it('ignores cells of strategies that are not candidates and empty cells', () => {
-      const cells: CellsByStrategy = {
+      const cells: CellsByArm = {
         trend_rider: cell(5, 100),
         scalp: emptyCellStats(),
         moderate: cell(1, 3),
@@ -182,7 +182,7 @@ describe('createEpsilonGreedyLearner', () => {
 
   it('marks a choice explored only when an exploration draw picked a non-exploit arm', () => {
     const learner = seed(1);
-    const cells: CellsByStrategy = { defensive: cell(0.5), moderate: cell(1.2), scalp: cell(0.9) };
+    const cells: CellsByArm = { defensive: cell(0.5), moderate: cell(1.2), scalp: cell(0.9) };
     const rng = seededRng(5);
     for (let i = 0; i < 300; i += 1) {
       const choice = learner.choose({ regime: 'RANGE_LOW_VOL', candidates: RANGE_CANDIDATES, cells, rng });
@@ -215,7 +215,7 @@ describe('createEpsilonGreedyLearner', () => {
       count: fc.integer({ min: 0, max: 20 }),
     });
     const cellsArb = fc.dictionary(fc.constantFrom(...STRATEGY_IDS), arbitraryCell).map((raw) => {
-      const cells: CellsByStrategy = {};
+      const cells: CellsByArm = {};
       for (const [id, { ema, count }] of Object.entries(raw)) cells[id as StrategyId] = cell(ema, count);
       return cells;
     });
@@ -226,7 +226,7 @@ describe('createEpsilonGreedyLearner', () => {
     const tiedCellsArb = fc
       .dictionary(fc.constantFrom(...STRATEGY_IDS), fc.constantFrom(0.5, 1, 2))
       .map((raw) => {
-        const cells: CellsByStrategy = {};
+        const cells: CellsByArm = {};
         for (const [id, ema] of Object.entries(raw)) cells[id as StrategyId] = cell(ema, 5);
         return cells;
       });
@@ -254,7 +254,7 @@ describe('createEpsilonGreedyLearner', () => {
 
   it('chooses with the frequencies its probabilities state over 20,000 seeded draws', () => {
     const learner = seed(0.3);
-    const cells: CellsByStrategy = {
+    const cells: CellsByArm = {
       defensive: cell(0.8),
       moderate: cell(1.4),
       moderate_aggressive: cell(1.4),
