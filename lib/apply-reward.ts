@@ -111,6 +111,10 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
     const decision = await deps.store.getDecision(input.decisionId, { consistent: true });
     if (decision === undefined) return { outcome: 'rejected', reason: 'unknown-decision', conflicts: 0 };
     if (decision.status === 'CLOSED') return closedOutcome(decision, input, 0);
+    // A redelivery of the event that was refused: it was judged already, nothing changes.
+    if (decision.status === 'REJECTED' && decision.rejection?.eventId === input.eventId) {
+      return { outcome: 'duplicate', decision, conflicts: 0 };
+    }
 
     const judged = creditClosedTrade(
       decision,

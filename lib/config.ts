@@ -388,12 +388,12 @@ const VARIABLES = {
     },
     (error) => decimal(error, z.gt(0, { error }), z.lte(1000, { error })),
   ),
-  REWARD_GAP_ALLOWANCE_R: variable(
+  REWARD_GAP_ALLOWANCE_ATR: variable(
     {
-      default: '1',
+      default: '3',
       accepts: 'a number of at least 0',
       meaning:
-        "Reward: slippage and gaps allowed beyond the plan's reach (−1 R at the stop, every target filled at the top), in R; beyond it a reward is implausible.",
+        "Reward: slippage and gaps allowed beyond the plan's reach (−1 R at the stop, every target filled at the top), in ATRs of price; beyond it a reward is implausible.",
     },
     (error) => decimal(error, z.gte(0, { error })),
   ),
@@ -468,7 +468,7 @@ const environmentSchema = z
     LEARNER_EXPLORE_RISKY_REGIMES: VARIABLES.LEARNER_EXPLORE_RISKY_REGIMES.schema,
     ENTRY_MAX_DISTANCE_ATR: VARIABLES.ENTRY_MAX_DISTANCE_ATR.schema,
     REWARD_MAX_ABS_R: VARIABLES.REWARD_MAX_ABS_R.schema,
-    REWARD_GAP_ALLOWANCE_R: VARIABLES.REWARD_GAP_ALLOWANCE_R.schema,
+    REWARD_GAP_ALLOWANCE_ATR: VARIABLES.REWARD_GAP_ALLOWANCE_ATR.schema,
     REWARD_CLOCK_SKEW_SECONDS: VARIABLES.REWARD_CLOCK_SKEW_SECONDS.schema,
     POOL_SHARDS: VARIABLES.POOL_SHARDS.schema,
   } satisfies Record<VariableName, unknown>)
@@ -588,7 +588,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     plausibility: {
       entryMaxDistanceAtr: vars.ENTRY_MAX_DISTANCE_ATR,
       rewardMaxAbsR: vars.REWARD_MAX_ABS_R,
-      rewardGapAllowanceR: vars.REWARD_GAP_ALLOWANCE_R,
+      rewardGapAllowanceAtr: vars.REWARD_GAP_ALLOWANCE_ATR,
       clockSkewMs: vars.REWARD_CLOCK_SKEW_SECONDS * 1000,
     },
     poolShards: vars.POOL_SHARDS,

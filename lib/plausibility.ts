@@ -11,8 +11,12 @@ export interface PlausibilitySettings {
   entryMaxDistanceAtr: number;
   /** A reward whose |R| exceeds this is implausible, whatever the plan. */
   rewardMaxAbsR: number;
-  /** R beyond the plan's reach by more than this (slippage, a gap through a level) is implausible. */
-  rewardGapAllowanceR: number;
+  /**
+   * How far, in ATRs, a fill may lie beyond the plan's stop or farthest target (slippage, a gap
+   * through a level) before the reward is implausible. In ATRs rather than R, so that a tight
+   * stop (scalp's 0.8 ATR) is allowed the same gap in price as a wide one.
+   */
+  rewardGapAllowanceAtr: number;
   /** How far a TradeClosed's `closedAt` may lie before the decision or after now, in ms. */
   clockSkewMs: number;
 }
@@ -20,7 +24,7 @@ export interface PlausibilitySettings {
 export const DEFAULT_PLAUSIBILITY: Readonly<PlausibilitySettings> = Object.freeze({
   entryMaxDistanceAtr: 10,
   rewardMaxAbsR: 20,
-  rewardGapAllowanceR: 1,
+  rewardGapAllowanceAtr: 3,
   clockSkewMs: 300_000,
 });
 
@@ -53,11 +57,16 @@ export function planReach(plan: ExitPlan): PlanReach {
   return { minR: -1, maxR, farthestTargetR: Math.max(...plan.takeProfits.map((target) => target.r)) };
 }
 
+/** `allowanceAtr` ATRs of price, in the plan's R (its 1 R is the distance from entry to the stop). */
+export function allowanceR(plan: ExitPlan, allowanceAtr: number): number {
+  return (allowanceAtr * plan.atr) / Math.abs(plan.entry - plan.stopLoss);
+}
+
 export const IMPLAUSIBLE_REASONS = [
   'r-beyond-bound',
   'r-beyond-plan-reach',
   'exit-price-beyond-plan-reach',
-  'path-beyond-plan-reach',
+  'path-off-market',
   'closed-before-decision',
   'closed-in-future',
   'path-before-decision',
@@ -82,10 +91,9 @@ export interface RewardFacts {
   realizedR: number;
   /** The R of the whole position closed at the reported exit price, when one was reported. */
   exitPriceR?: number;
-  /** The R every other plan would have made on the path, when a path was sent. */
-  pathR?: readonly { plan: ExitPlan; realizedR: number }[];
-  /** `t` of the path's first candle, when a non-empty path was sent. */
+  /** `t` and open of the path's first candle, when a non-empty path was sent. */
   pathStartsAt?: number;
+  pathFirstOpen?: number;
   /** Epoch ms of the close. */
   closedAt: number;
   /** Epoch ms now. */
@@ -95,8 +103,10 @@ export interface RewardFacts {
 /**
  * The first reason a reward is implausible for its decision, or undefined when it is plausible.
  * Checked in order: |R| against the absolute bound, R against the plan's reach widened by the
- * allowance (below −1 − allowance, above Σ fraction·r + allowance), the exit price's R against the
- * farthest target, every simulated plan's R on the path against its own reach, the close time
+ * gap allowance (below −1 − allowance, above Σ fraction·r + allowance, the allowance being
+ * `rewardGapAllowanceAtr` ATRs in the plan's R), the exit price's R against the stop and the
+ * farthest target, the path's first open against the entry (within `entryMaxDistanceAtr` ATRs,
+ * as an entry price must be: farther, the candles belong to another market), the close time
  * against the decision and the clock (both widened by the skew), and the path's first candle
  * against the decision's last one.
  */
@@ -105,7 +115,7 @@ export function rewardImplausibility(
   settings: PlausibilitySettings,
 ): Implausibility | undefined {
   const { realizedR, plan } = facts;
-  const allowance = settings.rewardGapAllowanceR;
+  const allowance = allowanceR(plan, settings.rewardGapAllowanceAtr);
   if (!(Math.abs(realizedR) <= settings.rewardMaxAbsR)) {
     return {
       reason: 'r-beyond-bound',
@@ -116,7 +126,7 @@ export function rewardImplausibility(
   if (realizedR < reach.minR - allowance || realizedR > reach.maxR + allowance) {
     return {
       reason: 'r-beyond-plan-reach',
-      message: `realizedR ${realizedR} is outside what the plan can reach (${fixed(reach.minR - allowance)} to ${fixed(reach.maxR + allowance)} R with the ${allowance} R allowance)`,
+      message: `realizedR ${realizedR} is outside what the plan can reach (${fixed(reach.minR - allowance)} to ${fixed(reach.maxR + allowance)} R with the gap allowance of ${settings.rewardGapAllowanceAtr} ATR, ${fixed(allowance)} R)`,
     };
   }
   if (facts.exitPriceR !== undefined) {
@@ -129,12 +139,12 @@ export function rewardImplausibility(
       };
     }
   }
-  for (const other of facts.pathR ?? []) {
-    const otherReach = planReach(other.plan);
-    if (!(other.realizedR >= otherReach.minR - allowance && other.realizedR <= otherReach.maxR + allowance)) {
+  if (facts.pathFirstOpen !== undefined) {
+    const distanceAtr = Math.abs(facts.pathFirstOpen - plan.entry) / plan.atr;
+    if (!(distanceAtr <= settings.entryMaxDistanceAtr)) {
       return {
-        reason: 'path-beyond-plan-reach',
-        message: `the path prices a plan at ${fixed(other.realizedR)} R, outside its reach of ${fixed(otherReach.minR - allowance)} to ${fixed(otherReach.maxR + allowance)} R: its candles do not belong to this trade`,
+        reason: 'path-off-market',
+        message: `the path opens at ${facts.pathFirstOpen}, ${fixed(distanceAtr)} ATRs from the entry ${plan.entry} (at most ${settings.entryMaxDistanceAtr}): its candles do not belong to this trade`,
       };
     }
   }

@@ -184,7 +184,7 @@ export function creditClosedTrade(
     };
   }
   if (options.override !== true) {
-    const bounded = Math.abs(realizedR) <= options.plausibility.rewardMaxAbsR;
+    const first = trade.path?.[0];
     const implausibility = rewardImplausibility(
       {
         side: decision.side,
@@ -193,11 +193,8 @@ export function creditClosedTrade(
         ...(decision.lastCandleAt === undefined ? {} : { lastCandleAt: decision.lastCandleAt }),
         realizedR,
         ...(exitPriceR === undefined ? {} : { exitPriceR }),
-        // Simulating a path is only worth it once R itself passed its bound.
-        ...(bounded && path !== undefined
-          ? { pathR: pathOutcomes(decision, path, options.horizonBars, options.arms) }
-          : {}),
-        ...(trade.path?.[0]?.t === undefined ? {} : { pathStartsAt: trade.path[0].t }),
+        ...(first === undefined ? {} : { pathFirstOpen: first.o }),
+        ...(first?.t === undefined ? {} : { pathStartsAt: first.t }),
         closedAt: trade.closedAt,
         now: options.now,
       },

@@ -63,7 +63,7 @@ export interface DynamoSelectorStoreOptions {
  * reads them (but the seed's EMA, whose write is conditional on the arm's count).
  *
  * Requests per operation on the happy path: select = BatchGetItem + PutItem;
- * reward = GetItem + TransactWriteItems (the seed policy: + BatchGetItem of its cell).
+ * reward = GetItem + TransactWriteItems (the seed policy: + GetItem of its cell).
  */
 export class DynamoSelectorStore implements SelectorStore {
   private readonly sleep: (ms: number) => Promise<void>;

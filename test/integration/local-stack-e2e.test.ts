@@ -29,11 +29,16 @@ function selectBody(overrides: Json = {}): Json {
   return { ...(JSON.parse(SELECT_FIXTURE.body) as Json), ...overrides };
 }
 
+/**
+ * A TradeClosed entry. No `closedAt` unless `detail` names one: the event's time (now, as the
+ * stack stamps it) stands for it, after the decision just made; a fixed past date would be a
+ * close before the decision, which is refused as implausible.
+ */
 function tradeClosed(detail: Json, source = 'trading.bot'): PutEventsRequestEntry {
   return {
     Source: source,
     DetailType: 'TradeClosed',
-    Detail: JSON.stringify({ closedAt: '2024-03-12T14:30:00Z', ...detail }),
+    Detail: JSON.stringify(detail),
     EventBusName: 'any-bus-name',
   };
 }

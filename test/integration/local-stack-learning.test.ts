@@ -7,6 +7,7 @@ import { createSelectorClient, type SelectorClient } from '../../infra/local/sel
 import { parseOhlcvCsv } from '../../lib/backtest/csv';
 import { trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
+import { quantizeR } from '../../lib/learners/cell-stats';
 
 /** The demo's learning session, replayed through a local stack of its own on 600 real bars. */
 
@@ -57,7 +58,8 @@ describe('learning session through the local stack', () => {
       expect(trade.closeBar - trade.entryBar).toBeLessThanOrEqual(stack.config.horizonBars);
       const decision = await client.decision(trade.decisionId);
       expect(decision.status).toBe('CLOSED');
-      expect(decision.reward?.realizedR).toBeCloseTo(trade.realizedR, 12);
+      // Credited on the cells' grid of 1e-6 R.
+      expect(decision.reward?.realizedR).toBe(quantizeR(trade.realizedR));
     }
     // Published in close-bar order: no reward reached the learner before its trade closed.
     const closeBars = result.trades.map((trade) => trade.closeBar);

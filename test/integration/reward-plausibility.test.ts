@@ -43,9 +43,9 @@ const CASES: ImplausibleCase[] = [
     detail: { realizedR: 8 },
   },
   {
-    kind: 'realizedR −2.5, beyond the stop and the gap allowance',
+    kind: 'realizedR −4.5, beyond the stop and the 3 ATR gap allowance',
     reason: 'r-beyond-plan-reach',
-    detail: { realizedR: -2.5 },
+    detail: { realizedR: -4.5 },
   },
   {
     kind: 'exitPrice 50× the entry',
@@ -74,7 +74,7 @@ const CASES: ImplausibleCase[] = [
   },
   {
     kind: 'a path of another market (prices 50× the entry)',
-    reason: 'path-beyond-plan-reach',
+    reason: 'path-off-market',
     detail: {
       realizedR: 0.5,
       path: [{ t: LAST_CANDLE_AT + 1, o: ENTRY * 50, h: ENTRY * 51, l: ENTRY * 49, c: ENTRY * 50 }],
@@ -138,8 +138,14 @@ describe('implausible rewards on DynamoDB Local', () => {
         dimensions: { reason: input.reason },
       });
 
-      // Delivered again, it is refused again, the same way.
-      expect(await h.reward(structuredClone(event))).toEqual(result);
+      // Delivered again, it was judged already: a duplicate, and counted once.
+      expect(await h.reward(structuredClone(event))).toEqual({
+        outcome: 'duplicate',
+        decisionId: decision.decisionId,
+      });
+      expect(
+        h.recorder.metrics.slice(metricsBefore).filter((m) => m.name === METRIC.rewardImplausible),
+      ).toHaveLength(1);
       expect(await cellArms(h.store, decision.symbol, 'RANGE_LOW_VOL')).toEqual({});
     },
   );
@@ -153,10 +159,10 @@ describe('implausible rewards on DynamoDB Local', () => {
 
   it('credits a rejected reward re-published with an override, and records the operator’s reason', async () => {
     const decision = await openDecision();
-    await h.reward(tradeClosedEvent(decision.decisionId, { id: 'first', detail: { realizedR: 6 } }));
+    await h.reward(tradeClosedEvent(decision.decisionId, { id: 'first', detail: { realizedR: 7 } }));
     const overridden = tradeClosedEvent(decision.decisionId, {
       id: 'override',
-      detail: { realizedR: 6, override: { reason: 'gap on a news candle, fills confirmed by the exchange' } },
+      detail: { realizedR: 7, override: { reason: 'gap on a news candle, fills confirmed by the exchange' } },
     });
 
     const result = await h.reward(overridden);
@@ -165,14 +171,14 @@ describe('implausible rewards on DynamoDB Local', () => {
     const stored = await h.store.getDecision(decision.decisionId, { consistent: true });
     expect(stored?.status).toBe('CLOSED');
     expect(stored?.reward).toMatchObject({
-      realizedR: 6,
+      realizedR: 7,
       override: 'gap on a news candle, fills confirmed by the exchange',
     });
     // The refusal stays on record beside the reward that closed it.
     expect(stored?.rejection?.reason).toBe('r-beyond-plan-reach');
     expect(totalsOf((await cellArms(h.store, decision.symbol, 'RANGE_LOW_VOL')).moderate)).toMatchObject({
       n: 1,
-      sumMicro: 6_000_000,
+      sumMicro: 7_000_000,
     });
   });
 
@@ -240,14 +246,14 @@ describe('plausible edge cases on DynamoDB Local', () => {
     });
   });
 
-  it('accepts a loss gapped through the stop within the allowance (−1.9 R)', async () => {
+  it('accepts a loss gapped through the stop within the allowance (−3.9 R: 2.9 ATR beyond a 1 ATR stop)', async () => {
     await recordOpenDecision(h.store, {
       decisionId: 'gap',
       symbol: 'GAP',
       regime: 'TREND_UP',
       strategy: 'moderate',
     });
-    expect((await h.reward(tradeClosedEvent('gap', { detail: { realizedR: -1.9 } }))).outcome).toBe(
+    expect((await h.reward(tradeClosedEvent('gap', { detail: { realizedR: -3.9 } }))).outcome).toBe(
       'applied',
     );
   });

@@ -200,8 +200,56 @@ describe('the seed learner’s EMA on DynamoDB Local (LEARNER=seed)', () => {
       const stored = (await cellArms(h.store, 'EMA', 'TREND_UP')).moderate;
       expect(stored?.ema).toBe(ema);
       expect(totalsOf(stored)).toEqual(totalsOf(expected));
+      expect((await h.store.getDecision(decisionId, { consistent: true }))?.reward?.emaCount).toBe(i + 1);
     }
     expect(await pooledArms(h, 'TREND_UP')).toEqual({});
+  });
+
+  it('applies 12 simultaneous rewards on one arm, each once: the EMA is foldEma over them in commit order (emaCount)', async () => {
+    const h = await createHarness(endpoint, 'seed-burst', { env: { LEARNER: 'seed' }, seed: 12 });
+    const alpha = h.policy.learner.emaAlpha;
+    if (alpha === undefined) throw new Error('the seed learner reads an EMA');
+    const rs = Array.from({ length: 12 }, (_, i) => Math.round((((i * 7) % 12) / 4 - 1) * 1e6) / 1e6);
+    await Promise.all(
+      rs.map((_, i) =>
+        recordOpenDecision(h.store, {
+          decisionId: `burst-${i}`,
+          symbol: 'BURST',
+          regime: 'TREND_UP',
+          strategy: 'moderate',
+        }),
+      ),
+    );
+
+    const results = await Promise.all(
+      rs.map((realizedR, i) =>
+        h.reward(tradeClosedEvent(`burst-${i}`, { id: `burst-event-${i}`, detail: { realizedR } })),
+      ),
+    );
+
+    expect(results.map((r) => r.outcome)).toEqual(rs.map(() => 'applied'));
+    const closed = await Promise.all(
+      rs.map((_, i) => h.store.getDecision(`burst-${i}`, { consistent: true })),
+    );
+    const inCommitOrder = closed
+      .map((decision) => ({
+        emaCount: decision?.reward?.emaCount ?? 0,
+        realizedR: decision?.reward?.realizedR ?? 0,
+      }))
+      .sort((a, b) => a.emaCount - b.emaCount);
+    // Every reward committed on the count it read: the counts are 1…12, each once.
+    expect(inCommitOrder.map((reward) => reward.emaCount)).toEqual(rs.map((_, i) => i + 1));
+    let replayed: CellStats | undefined;
+    for (const { realizedR } of inCommitOrder) {
+      const ema = foldEma(replayed, realizedR, alpha);
+      replayed = { ...addToCell(replayed, armIncrement(realizedR, false, false), NOW_MS), ema };
+    }
+    const stored = (await cellArms(h.store, 'BURST', 'TREND_UP')).moderate;
+    expect(totalsOf(stored)).toEqual(totalsOf(replayed));
+    expect(stored?.ema).toBe(replayed?.ema);
+    console.info(
+      `12 concurrent seed rewards on one arm: ${h.recorder.total(METRIC.rewardConflicts)} EMA conflicts re-read`,
+    );
   });
 
   it('gives up with RewardConflictError at the retry bound while another writer keeps moving the arm’s count, writing nothing', async () => {

@@ -1,14 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { createRewardApplier, RewardConflictError } from '../../lib/apply-reward';
-import { counterfactualOutcomes } from '../../lib/counterfactual';
-import type { Decision } from '../../lib/decision';
+import {
+  type ApplyRewardDeps,
+  createRewardApplier,
+  DEFAULT_REWARD_RETRY,
+  RewardConflictError,
+  type RewardInput,
+  type RewardPolicy,
+} from '../../lib/apply-reward';
+import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
+import type { Decision, DecisionRejection } from '../../lib/decision';
 import { buildExitPlan } from '../../lib/exit-plan';
-import { emptyCellStats } from '../../lib/learners/cell-stats';
+import { addToCell, armIncrement } from '../../lib/learners/cell-stats';
 import { createEpsilonGreedyLearner } from '../../lib/learners/epsilon-greedy';
+import type { CellsByStrategy } from '../../lib/learners/learner';
+import { DEFAULT_PLAUSIBILITY } from '../../lib/plausibility';
+import { createDefaultPolicy } from '../../lib/policies';
 import { getProfile } from '../../lib/profiles';
+import { simulateTrade } from '../../lib/simulator';
 import type { RewardCommit, RewardCommitResult, RewardStore } from '../../lib/store/selector-store';
+import { poolShard } from '../../lib/store/table';
 import { STRATEGY_IDS } from '../../lib/types';
 
+/**
+ * The reward use case's own logic, against an in-memory store: a decision that closes when a
+ * commit goes through, and scripted commit failures for the races a real table produces only
+ * under load. What the store does with a commit (the `ADD`s, the conditions) is proven against
+ * DynamoDB Local in the integration tests.
+ */
+
+const CREATED = Date.UTC(2024, 0, 1, 12);
+const NOW = CREATED + 2 * 3_600_000;
+const CLOSED_AT = '2024-01-01T13:00:00Z';
+
+// moderate LONG at 100,000 on ATR 500: stop 99,500 (1R = 500), targets at 2, 3.5 and 5.5 R.
 const decision: Decision = {
   decisionId: 'd1',
   status: 'OPEN',
@@ -21,451 +45,578 @@ const decision: Decision = {
   },
   strategy: 'moderate',
   plan: buildExitPlan({ side: 'LONG', entry: 100_000, atr: 500, profile: getProfile('moderate') }),
-  candidates: ['moderate'],
+  candidates: [...STRATEGY_IDS],
   values: {},
   explored: false,
   propensity: 1,
   probabilities: { moderate: 1 },
   policy: 'test',
-  createdAt: 0,
+  createdAt: CREATED,
   expiresAt: 0,
+  lastCandleAt: CREATED - 3_600_000,
 };
 
-/** A store whose commits answer from a script, recording what was asked. */
-function scriptedStore(script: RewardCommitResult[]) {
-  const commits: RewardCommit[] = [];
-  const store: RewardStore = {
-    getDecision: async () => decision,
-    readCells: async () => [],
-    commitReward: async (commit) => {
-      commits.push(commit);
-      return script.shift() ?? { outcome: 'committed' };
-    },
-    readRewardCells: async (refs) => ({ cells: await store.readCells(refs), lastTurn: 0 }),
-    // No queue: these rewards back off.
-    takeTurn: async () => undefined,
-  };
-  return { store, commits };
+// A rally of 3 ATR, then a fall through the entry; hourly, after the decision's last candle.
+const path = [
+  { t: CREATED, o: 100_000, h: 100_600, l: 99_900, c: 100_500 },
+  { t: CREATED + 3_600_000, o: 100_500, h: 101_600, l: 100_400, c: 101_500 },
+  { t: CREATED + 7_200_000, o: 101_500, h: 101_550, l: 100_200, c: 100_300 },
+  { t: CREATED + 10_800_000, o: 100_300, h: 100_350, l: 99_000, c: 99_100 },
+];
+
+const config = loadConfig(ENV_DEFAULTS);
+/** The default policy: full information, pooled, no EMA. */
+const POOLED: RewardPolicy = createDefaultPolicy(config);
+const BANDIT: RewardPolicy = { ...POOLED, fullInformation: false, pooling: false };
+/** The seed's learner: its EMA is folded in commit order. */
+const SEED: RewardPolicy = {
+  learner: createEpsilonGreedyLearner({ epsilon: 0.1, alpha: 0.2, defaultStrategy: 'moderate' }),
+  fullInformation: false,
+  pooling: false,
+};
+
+interface MemoryStoreOptions {
+  decision?: Decision | undefined;
+  /** Results of the first commits; then commits go through (or find the decision closed). */
+  script?: RewardCommitResult[];
+  /** What each readCell call returns, in turn (then: no cell). */
+  cellReads?: CellsByStrategy[];
 }
 
-const learner = createEpsilonGreedyLearner({ epsilon: 0.1, alpha: 0.2, defaultStrategy: 'moderate' });
+/** A RewardStore holding one decision in memory, recording every call. */
+function memoryStore(options: MemoryStoreOptions = {}) {
+  let current = 'decision' in options ? options.decision : decision;
+  const script = [...(options.script ?? [])];
+  const cellReads = [...(options.cellReads ?? [])];
+  const calls = {
+    getDecision: [] as { decisionId: string; consistent: boolean | undefined }[],
+    readCell: [] as [string, string][],
+    commits: [] as RewardCommit[],
+    rejections: [] as [string, DecisionRejection][],
+  };
+  const store: RewardStore = {
+    getDecision: async (decisionId, opts) => {
+      calls.getDecision.push({ decisionId, consistent: opts?.consistent });
+      return current?.decisionId === decisionId ? current : undefined;
+    },
+    readCell: async (symbol, regime) => {
+      calls.readCell.push([symbol, regime]);
+      return cellReads.shift() ?? {};
+    },
+    commitReward: async (commit) => {
+      calls.commits.push(structuredClone(commit));
+      const scripted = script.shift();
+      if (scripted !== undefined) return scripted;
+      if (current === undefined || current.status === 'CLOSED')
+        return { outcome: 'decision-not-open', current };
+      current = { ...current, status: 'CLOSED', reward: commit.reward };
+      return { outcome: 'committed' };
+    },
+    rejectReward: async (decisionId, rejection) => {
+      calls.rejections.push([decisionId, rejection]);
+      if (current === undefined || current.status === 'CLOSED')
+        return { outcome: 'decision-not-open', current };
+      current = { ...current, status: 'REJECTED', rejection };
+      return { outcome: 'recorded' };
+    },
+  };
+  return { store, calls, current: () => current };
+}
+
+/** Numbers handed out in turn, then the last one forever: the backoff's jitter. */
+function scriptedRng(values: number[]) {
+  let index = 0;
+  return () => values[Math.min(index++, values.length - 1)] ?? 0;
+}
 
 function applier(
   store: RewardStore,
-  sleeps: number[],
-  maxAttempts = 10,
-  evidence: { fullInformation: boolean; pooling: boolean } = { fullInformation: false, pooling: false },
-) {
-  return createRewardApplier({
+  overrides: Partial<ApplyRewardDeps> = {},
+): { apply: (input: RewardInput) => ReturnType<ReturnType<typeof createRewardApplier>>; sleeps: number[] } {
+  const sleeps: number[] = [];
+  const apply = createRewardApplier({
     store,
-    policy: { learner, ...evidence },
+    policy: POOLED,
     horizonBars: 48,
-    clock: () => 1_000,
-    rng: () => 0.999,
+    plausibility: DEFAULT_PLAUSIBILITY,
+    poolShards: 16,
+    clock: () => NOW,
+    rng: () => 0.5,
     sleep: async (ms) => {
       sleeps.push(ms);
     },
-    retry: { maxAttempts, baseDelayMs: 4, maxDelayMs: 20, turnMs: 10 },
+    retry: { maxAttempts: 10, baseDelayMs: 4, maxDelayMs: 20 },
+    ...overrides,
   });
+  return { apply, sleeps };
 }
 
-const input = { decisionId: 'd1', eventId: 'e1', closedAt: '2024-01-01T00:00:00Z' };
+const input: RewardInput = { decisionId: 'd1', eventId: 'e1', closedAt: CLOSED_AT };
 
-describe('reward use case', () => {
-  it('retries conflicts after jittered, exponentially growing, capped waits, then commits', async () => {
-    const { store, commits } = scriptedStore([
-      { outcome: 'conflict', reason: 'version' },
-      { outcome: 'conflict', reason: 'transaction' },
-      { outcome: 'conflict', reason: 'version' },
-      { outcome: 'conflict', reason: 'version' },
-    ]);
-    const sleeps: number[] = [];
+describe('reward use case: an applied reward', () => {
+  it('closes the decision and adds the traded R to its cell and to one pooled shard', async () => {
+    const { store, calls, current } = memoryStore();
+    const result = await applier(store).apply({ ...input, realizedR: 0.8, tradeId: 't1' });
 
-    const result = await applier(store, sleeps)({ ...input, realizedR: 1 });
-
-    expect(result).toMatchObject({ outcome: 'applied', attempts: 5, conflicts: 4 });
-    expect(commits).toHaveLength(5);
-    // rng 0.999 × min(20, 4·2^(n−1)): 4, 8, 16, then the cap 20.
-    expect(sleeps.map((ms) => Math.round(ms))).toEqual([4, 8, 16, 20]);
-  });
-
-  it('retries a throttled commit without counting it as a conflict', async () => {
-    const { store } = scriptedStore([{ outcome: 'conflict', reason: 'throttled' }]);
-    const result = await applier(store, [])({ ...input, realizedR: 1 });
-    expect(result).toMatchObject({ outcome: 'applied', attempts: 2, conflicts: 0 });
-  });
-
-  it('throws RewardConflictError once the bound is hit, never swallowing the conflict', async () => {
-    const { store, commits } = scriptedStore(
-      Array.from({ length: 10 }, () => ({ outcome: 'conflict', reason: 'version' }) as const),
-    );
-    await expect(applier(store, [], 3)({ ...input, realizedR: 1 })).rejects.toEqual(
-      new RewardConflictError('d1', 3, 3),
-    );
-    expect(commits).toHaveLength(3);
-  });
-
-  it('computes R from the exit price, entry and initial stop when realizedR is absent', async () => {
-    const { store, commits } = scriptedStore([]);
-    // moderate LONG: entry 100,000, stop 99,500 → 1R = 500; exit 99,750 → −0.5 R.
-    await applier(store, [])({ ...input, exitPrice: 99_750 });
-    expect(commits[0]?.reward.realizedR).toBe(-0.5);
-    expect(commits[0]?.cells[0]?.stats).toMatchObject({ count: 1, losses: 1, totalR: -0.5 });
-  });
-
-  it('takes realizedR over exitPrice when both are given, and keeps the exit price for audit', async () => {
-    const { store, commits } = scriptedStore([]);
-    await applier(store, [])({ ...input, realizedR: 2, exitPrice: 99_750 });
-    expect(commits[0]?.reward).toMatchObject({ realizedR: 2, exitPrice: 99_750 });
-  });
-
-  it('records on the decision the cell version its reward produces', async () => {
-    const { store, commits } = scriptedStore([]);
-    store.readCells = async () => [
+    const credits = [{ strategy: 'moderate', realizedR: 0.8, counterfactual: false }];
+    const reward = {
+      realizedR: 0.8,
+      closedAt: CLOSED_AT,
+      eventId: 'e1',
+      appliedAt: NOW,
+      cellsUpdated: 2,
+      credits,
+      pooledShard: poolShard('d1', 16),
+      pathUsed: false,
+      tradeId: 't1',
+    };
+    expect(result).toEqual({
+      outcome: 'applied',
+      decision: { ...decision, status: 'CLOSED', reward },
+      reward,
+      attempts: 1,
+      conflicts: 0,
+    });
+    const arms = { moderate: armIncrement(0.8, false, false) };
+    expect(calls.commits).toEqual([
       {
-        ref: { symbol: 'BTCUSDT', regime: 'TREND_UP', strategy: 'moderate' },
-        stats: { ...emptyCellStats(), count: 6 },
-        explorations: 0,
-        version: 6,
+        decisionId: 'd1',
+        reward,
+        at: NOW,
+        own: { symbol: 'BTCUSDT', regime: 'TREND_UP', arms },
+        pooled: { shard: poolShard('d1', 16), regime: 'TREND_UP', arms },
       },
-    ];
-    await applier(store, [])({ ...input, realizedR: 1 });
-    expect(commits[0]?.cells[0]?.expectedVersion).toBe(6);
-    expect(commits[0]?.reward.cellVersion).toBe(7);
-  });
-});
-
-describe('reward use case with a path', () => {
-  // Entry 100,000, ATR 500 (the decision above): a rally of 3 ATR, then a fall through the entry.
-  const path = [
-    { t: 1, o: 100_000, h: 100_600, l: 99_900, c: 100_500 },
-    { t: 2, o: 100_500, h: 101_600, l: 100_400, c: 101_500 },
-    { t: 3, o: 101_500, h: 101_550, l: 100_200, c: 100_300 },
-    { t: 4, o: 100_300, h: 100_350, l: 99_000, c: 99_100 },
-  ];
-  const simulated = counterfactualOutcomes({ side: 'LONG', entry: 100_000, atr: 500, path, horizonBars: 48 });
-  const full = { fullInformation: true, pooling: false };
-
-  it('credits the traded strategy its real R and every other profile the R the simulator gives on the path', async () => {
-    const { store, commits } = scriptedStore([]);
-
-    await applier(store, [], 10, full)({ ...input, realizedR: 0.8, path });
-
-    const cells = commits[0]?.cells ?? [];
-    expect(cells.map((c) => c.ref.strategy)).toEqual([
-      'moderate',
-      ...STRATEGY_IDS.filter((s) => s !== 'moderate'),
     ]);
-    expect(cells[0]?.stats).toMatchObject({ lastReward: 0.8, realCount: 1, counterfactualCount: 0 });
-    for (const cell of cells.slice(1)) {
-      expect(cell.ref).toMatchObject({ symbol: 'BTCUSDT', regime: 'TREND_UP' });
-      expect(cell.stats).toMatchObject({
-        count: 1,
-        realCount: 0,
-        counterfactualCount: 1,
-        lastReward: simulated[cell.ref.strategy].realizedR,
-      });
+    expect(current()?.status).toBe('CLOSED');
+    expect(calls.getDecision).toEqual([{ decisionId: 'd1', consistent: true }]);
+  });
+
+  it('picks the pooled shard from the decision id and the number of shards', async () => {
+    const shards = new Set<number>();
+    for (const decisionId of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {
+      const { store, calls } = memoryStore({ decision: { ...decision, decisionId } });
+      await applier(store, { poolShards: 7 }).apply({ ...input, decisionId, realizedR: 1 });
+      const shard = calls.commits[0]?.pooled?.shard;
+      expect(shard).toBe(poolShard(decisionId, 7));
+      expect(calls.commits[0]?.reward.pooledShard).toBe(shard);
+      shards.add(shard ?? -1);
     }
-    expect(commits[0]?.reward).toMatchObject({ cellsUpdated: 7, pathUsed: true, cellVersion: 1 });
+    // Spread, not one hot item.
+    expect(shards.size).toBeGreaterThan(1);
+    const { store, calls } = memoryStore();
+    await applier(store, { poolShards: 1 }).apply({ ...input, realizedR: 1 });
+    expect(calls.commits[0]?.pooled?.shard).toBe(0);
   });
 
-  it('folds a reward of −0 as 0, since DynamoDB stores no negative zero', async () => {
-    const { store, commits } = scriptedStore([]);
-    await applier(store, [], 10, full)({ ...input, realizedR: -0, path });
-    expect(Object.is(commits[0]?.cells[0]?.stats.lastReward, 0)).toBe(true);
-    expect(Object.is(commits[0]?.cells[0]?.stats.sum, 0)).toBe(true);
+  it('credits every other profile the R the simulator gives on the path, on the grid', async () => {
+    const { store, calls } = memoryStore();
+    const result = await applier(store).apply({ ...input, realizedR: 0.8, path });
+
+    const commit = calls.commits[0];
+    const others = STRATEGY_IDS.filter((strategy) => strategy !== 'moderate');
+    expect(commit?.reward.credits.map((credit) => credit.strategy)).toEqual(['moderate', ...others]);
+    for (const strategy of others) {
+      const plan = buildExitPlan({ side: 'LONG', entry: 100_000, atr: 500, profile: getProfile(strategy) });
+      const simulated = simulateTrade({ side: 'LONG', plan, bars: path, horizonBars: 48 }).realizedR;
+      expect(commit?.own.arms[strategy]).toEqual(armIncrement(simulated, true, false));
+    }
+    expect(commit?.own.arms.moderate).toEqual(armIncrement(0.8, false, false));
+    expect(commit?.pooled?.arms).toEqual(commit?.own.arms);
+    expect(commit?.reward).toMatchObject({ cellsUpdated: 14, pathUsed: true });
+    expect(result).toMatchObject({ outcome: 'applied', reward: { cellsUpdated: 14 } });
   });
 
-  it('ignores the path for a policy without full information', async () => {
-    const { store, commits } = scriptedStore([]);
-    await applier(store, [])({ ...input, realizedR: 0.8, path });
-    expect(commits[0]?.cells.map((c) => c.ref.strategy)).toEqual(['moderate']);
-    expect(commits[0]?.reward).toMatchObject({ cellsUpdated: 1, pathUsed: false });
+  it('adds nothing pooled for a policy that does not pool, and ignores the path without full information', async () => {
+    const { store, calls } = memoryStore();
+    await applier(store, { policy: BANDIT }).apply({ ...input, realizedR: 0.8, path });
+    const commit = calls.commits[0];
+    expect(commit?.pooled).toBeUndefined();
+    expect(commit?.reward).not.toHaveProperty('pooledShard');
+    expect(Object.keys(commit?.own.arms ?? {})).toEqual(['moderate']);
+    expect(commit?.reward).toMatchObject({ cellsUpdated: 1, pathUsed: false });
   });
 
   it('teaches only the traded strategy when the path is empty (closed on its entry bar)', async () => {
-    const { store, commits } = scriptedStore([]);
-    await applier(store, [], 10, full)({ ...input, realizedR: 0.8, path: [] });
-    expect(commits[0]?.cells).toHaveLength(1);
-    expect(commits[0]?.reward).toMatchObject({ cellsUpdated: 1, pathUsed: false });
+    const { store, calls } = memoryStore();
+    await applier(store).apply({ ...input, realizedR: 0.8, path: [] });
+    expect(Object.keys(calls.commits[0]?.own.arms ?? {})).toEqual(['moderate']);
+    expect(calls.commits[0]?.reward).toMatchObject({ cellsUpdated: 2, pathUsed: false });
   });
 
-  it('credits the regime’s pooled cells with the same rewards when the policy pools', async () => {
-    const { store, commits } = scriptedStore([]);
-    await applier(store, [], 10, { fullInformation: true, pooling: true })({
-      ...input,
-      realizedR: 0.8,
-      path,
+  it('counts an exploration draw on the traded arm only, in its cell and its shard', async () => {
+    const { store, calls } = memoryStore({ decision: { ...decision, explored: true } });
+    await applier(store).apply({ ...input, realizedR: 0.8, path });
+    const commit = calls.commits[0];
+    for (const arms of [commit?.own.arms, commit?.pooled?.arms]) {
+      const explored = Object.entries(arms ?? {}).filter(([, increment]) => increment?.explorations === 1);
+      expect(explored.map(([strategy]) => strategy)).toEqual(['moderate']);
+    }
+  });
+
+  it('computes R from the exit price when realizedR is absent, and keeps the price for audit', async () => {
+    const { store, calls } = memoryStore();
+    // (99,750 − 100,000) / 500 = −0.5 R.
+    await applier(store).apply({ ...input, exitPrice: 99_750 });
+    expect(calls.commits[0]?.reward).toMatchObject({ realizedR: -0.5, exitPrice: 99_750 });
+    expect(calls.commits[0]?.own.arms.moderate).toEqual(armIncrement(-0.5, false, false));
+  });
+
+  it('takes realizedR over the exit price when both are given', async () => {
+    const { store, calls } = memoryStore();
+    await applier(store).apply({ ...input, realizedR: 2, exitPrice: 99_750 });
+    expect(calls.commits[0]?.reward).toMatchObject({ realizedR: 2, exitPrice: 99_750 });
+  });
+
+  it('credits −0 and a tiny R such as 1e-140 as exactly 0', async () => {
+    for (const realizedR of [-0, 1e-140, -1e-140]) {
+      const { store, calls } = memoryStore();
+      await applier(store).apply({ ...input, realizedR });
+      expect(Object.is(calls.commits[0]?.reward.realizedR, 0)).toBe(true);
+      expect(calls.commits[0]?.own.arms.moderate).toEqual(armIncrement(0, false, false));
+    }
+  });
+
+  it('closes a decision an earlier implausible event marked REJECTED', async () => {
+    const { store, current } = memoryStore();
+    const { apply } = applier(store);
+    expect(await apply({ ...input, eventId: 'bad', realizedR: 50 })).toMatchObject({
+      outcome: 'implausible',
     });
-
-    const cells = commits[0]?.cells ?? [];
-    expect(cells).toHaveLength(14);
-    const pooled = cells.filter((c) => c.ref.symbol === null);
-    expect(pooled.map((c) => c.ref.strategy)).toEqual(cells.slice(0, 7).map((c) => c.ref.strategy));
-    for (const [i, cell] of pooled.entries()) expect(cell.stats).toEqual(cells[i]?.stats);
-    expect(commits[0]?.reward.cellsUpdated).toBe(14);
-  });
-
-  it('pools only the traded strategy without a path', async () => {
-    const { store, commits } = scriptedStore([]);
-    await applier(store, [], 10, { fullInformation: true, pooling: true })({ ...input, realizedR: 0.8 });
-    expect(commits[0]?.cells.map((c) => [c.ref.symbol, c.ref.strategy])).toEqual([
-      ['BTCUSDT', 'moderate'],
-      [null, 'moderate'],
-    ]);
-  });
-
-  it('counts an exploration draw only on the traded strategy’s cells', async () => {
-    const { store, commits } = scriptedStore([]);
-    store.getDecision = async () => ({ ...decision, explored: true });
-    await applier(store, [], 10, { fullInformation: true, pooling: true })({
-      ...input,
-      realizedR: 0.8,
-      path,
+    expect(current()?.status).toBe('REJECTED');
+    const closed = await apply({ ...input, eventId: 'good', realizedR: 1 });
+    // The closed decision keeps the refusal that came before, for the operator.
+    expect(closed).toMatchObject({
+      outcome: 'applied',
+      decision: { status: 'CLOSED', reward: { eventId: 'good' }, rejection: { reason: 'r-beyond-bound' } },
     });
-    const explored = commits[0]?.cells.filter((c) => c.explorations === 1).map((c) => c.ref);
-    expect(explored).toEqual([
-      { symbol: 'BTCUSDT', regime: 'TREND_UP', strategy: 'moderate' },
-      { symbol: null, regime: 'TREND_UP', strategy: 'moderate' },
-    ]);
-  });
-
-  it('recomputes every cell from the cells read again after a conflict', async () => {
-    const { store, commits } = scriptedStore([{ outcome: 'conflict', reason: 'version' }]);
-    let reads = 0;
-    store.readCells = async (refs) => {
-      reads++;
-      // The second read finds every cell moved on by another reward (version 3, EMA 1).
-      return reads === 1
-        ? []
-        : refs.map((ref) => ({
-            ref,
-            stats: { ...emptyCellStats(), count: 3, sum: 3, mean: 1, ema: 1 },
-            explorations: 0,
-            version: 3,
-          }));
-    };
-
-    await applier(store, [], 10, full)({ ...input, realizedR: 0.8, path });
-
-    expect(commits).toHaveLength(2);
-    expect(commits[0]?.cells.every((c) => c.expectedVersion === 0 && c.stats.count === 1)).toBe(true);
-    expect(commits[1]?.cells.every((c) => c.expectedVersion === 3 && c.stats.count === 4)).toBe(true);
-    // EMA 1 moved by alpha 0.2 toward defensive's simulated R.
-    expect(commits[1]?.cells[1]?.stats.ema).toBeCloseTo(0.8 * 1 + 0.2 * simulated.defensive.realizedR, 12);
-    expect(commits[1]?.reward.cellVersion).toBe(4);
+    expect(current()?.status).toBe('CLOSED');
   });
 });
 
-describe('reward retry after a failed commit', () => {
-  const moved = (commit: RewardCommit | undefined, index: number, version: number, ema: number) => {
-    const ref = commit?.cells[index]?.ref;
-    if (ref === undefined) throw new Error(`commit has no cell ${index}`);
-    return {
-      state: 'moved',
-      cell: { ref, stats: { ...emptyCellStats(), count: version, ema }, explorations: 0, version },
-    } as const;
-  };
-
-  /** A store whose first commit fails with the reports `after` builds from it, counting reads. */
-  function failingOnce(after: (commit: RewardCommit) => RewardCommitResult) {
-    const commits: RewardCommit[] = [];
-    const reads: string[][] = [];
-    const store: RewardStore = {
-      getDecision: async () => decision,
-      readCells: async (refs) => {
-        reads.push(refs.map((ref) => `${ref.symbol}/${ref.strategy}`));
-        return [];
-      },
-      commitReward: async (commit) => {
-        commits.push(commit);
-        return commits.length === 1 ? after(commit) : { outcome: 'committed' };
-      },
-      readRewardCells: async (refs) => ({ cells: await store.readCells(refs), lastTurn: 0 }),
-      takeTurn: async () => undefined,
-    };
-    return { store, commits, reads };
-  }
-
-  it('recomputes from the cells the failed commit reports, without reading them again', async () => {
-    const { store, commits, reads } = failingOnce((commit) => ({
-      outcome: 'conflict',
-      reason: 'version',
-      cells: [moved(commit, 0, 5, 1)],
-    }));
-
-    const result = await applier(store, [])({ ...input, realizedR: 2 });
-
-    expect(result).toMatchObject({ outcome: 'applied', attempts: 2, conflicts: 1 });
-    expect(reads).toHaveLength(1);
-    expect(commits[1]?.cells[0]).toMatchObject({ expectedVersion: 5, stats: { count: 6 } });
-    expect(commits[1]?.cells[0]?.stats.ema).toBeCloseTo(0.8 * 1 + 0.2 * 2, 12);
-    expect(commits[1]?.reward.cellVersion).toBe(6);
+describe('reward use case: duplicates and rejections', () => {
+  it('rejects an event for a decision that does not exist, touching nothing', async () => {
+    const { store, calls } = memoryStore({ decision: undefined });
+    expect(await applier(store).apply({ ...input, realizedR: 1 })).toEqual({
+      outcome: 'rejected',
+      reason: 'unknown-decision',
+      conflicts: 0,
+    });
+    expect(calls.commits).toEqual([]);
+    expect(calls.rejections).toEqual([]);
   });
 
-  it('reads again, in one request, only the cells whose state the failure left unknown', async () => {
-    const { store, commits, reads } = failingOnce((commit) => ({
-      outcome: 'conflict',
-      reason: 'transaction',
-      cells: [
-        moved(commit, 0, 3, 1),
-        { state: 'unknown' },
-        ...commit.cells.slice(2).map(() => ({ state: 'as-expected' }) as const),
-      ],
-    }));
-    const evidence = { fullInformation: true, pooling: false };
-    const path = [{ t: 1, o: 100_000, h: 100_600, l: 99_900, c: 100_500 }];
-
-    await applier(store, [], 10, evidence)({ ...input, realizedR: 1, path });
-
-    const [, second] = commits;
-    expect(reads).toEqual([
-      ['BTCUSDT/moderate', ...STRATEGY_IDS.filter((s) => s !== 'moderate').map((s) => `BTCUSDT/${s}`)],
-      [`BTCUSDT/${second?.cells[1]?.ref.strategy}`],
-    ]);
-    expect(second?.cells.map((c) => c.expectedVersion)).toEqual([3, 0, 0, 0, 0, 0, 0]);
+  it('treats a redelivery of the applied event as a duplicate, without a second commit', async () => {
+    const { store, calls } = memoryStore();
+    const { apply } = applier(store);
+    await apply({ ...input, realizedR: 1 });
+    const again = await apply({ ...input, realizedR: 1 });
+    expect(again).toMatchObject({ outcome: 'duplicate', conflicts: 0, decision: { status: 'CLOSED' } });
+    expect(calls.commits).toHaveLength(1);
   });
 
-  it('reads every cell again when the failure reports nothing about them', async () => {
-    const { store, reads } = failingOnce(() => ({ outcome: 'conflict', reason: 'transaction' }));
-    await applier(store, [])({ ...input, realizedR: 1 });
-    expect(reads).toEqual([['BTCUSDT/moderate'], ['BTCUSDT/moderate']]);
+  it('treats a republication of the same close under a new event id as a duplicate', async () => {
+    const { store, calls } = memoryStore();
+    const { apply } = applier(store);
+    await apply({ ...input, realizedR: 0.123_456_7, exitPrice: 100_100, tradeId: 't1' });
+    // The same close time spelled differently, the same R on the grid.
+    const republished = await apply({
+      ...input,
+      eventId: 'e2',
+      closedAt: '2024-01-01T13:00:00.000+00:00',
+      realizedR: 0.123_457,
+      exitPrice: 100_100,
+      tradeId: 't1',
+    });
+    expect(republished).toMatchObject({ outcome: 'duplicate' });
+    // A republication that reports less (no R, no price) is still the same close.
+    expect(await apply({ ...input, eventId: 'e3', exitPrice: 100_100, tradeId: 't1' })).toMatchObject({
+      outcome: 'duplicate',
+    });
+    expect(calls.commits).toHaveLength(1);
+  });
+
+  it.each([
+    ['another R', { realizedR: 2 }],
+    ['another trade id', { tradeId: 't2' }],
+    ['another close time', { closedAt: '2024-01-01T13:00:01Z' }],
+    ['another exit price', { exitPrice: 100_200 }],
+  ])('rejects an event with %s once the decision is closed', async (_case, change) => {
+    const { store, calls } = memoryStore();
+    const { apply } = applier(store);
+    await apply({ ...input, realizedR: 1, exitPrice: 100_100, tradeId: 't1' });
+    const other = await apply({
+      ...input,
+      eventId: 'e2',
+      realizedR: 1,
+      exitPrice: 100_100,
+      tradeId: 't1',
+      ...change,
+    });
+    expect(other).toMatchObject({
+      outcome: 'rejected',
+      reason: 'closed-by-another-event',
+      decision: { status: 'CLOSED', reward: { eventId: 'e1' } },
+      conflicts: 0,
+    });
+    expect(calls.commits).toHaveLength(1);
+  });
+
+  it('reads a decision closed between its read and its commit as a duplicate or a rejection', async () => {
+    const closedBy = (eventId: string): Decision => ({
+      ...decision,
+      status: 'CLOSED',
+      reward: {
+        realizedR: 1,
+        closedAt: CLOSED_AT,
+        eventId,
+        appliedAt: NOW,
+        cellsUpdated: 2,
+        credits: [],
+        pathUsed: false,
+      },
+    });
+    const race = async (result: RewardCommitResult) =>
+      applier(memoryStore({ script: [{ outcome: 'conflict', reason: 'transaction' }, result] }).store).apply({
+        ...input,
+        realizedR: 3,
+      });
+    expect(await race({ outcome: 'decision-not-open', current: closedBy('e1') })).toMatchObject({
+      outcome: 'duplicate',
+      conflicts: 1,
+    });
+    expect(await race({ outcome: 'decision-not-open', current: closedBy('other') })).toMatchObject({
+      outcome: 'rejected',
+      reason: 'closed-by-another-event',
+      conflicts: 1,
+    });
+    expect(await race({ outcome: 'decision-not-open', current: undefined })).toEqual({
+      outcome: 'rejected',
+      reason: 'unknown-decision',
+      conflicts: 1,
+    });
   });
 });
 
-describe('reward use case on a contended cell: waiting its turn', () => {
-  const lead = { symbol: 'BTCUSDT', regime: 'TREND_UP', strategy: 'moderate' } as const;
-  const leadAt = (version: number) => ({
-    ref: lead,
-    stats: { ...emptyCellStats(), count: version },
-    explorations: 0,
-    version,
+describe('reward use case: implausible rewards', () => {
+  it('marks the decision REJECTED with the reason and what was reported, and commits nothing', async () => {
+    const { store, calls, current } = memoryStore();
+    const result = await applier(store).apply({
+      ...input,
+      realizedR: 25,
+      exitPrice: 100_100,
+      tradeId: 't1',
+      path,
+    });
+    const rejection: DecisionRejection = {
+      reason: 'r-beyond-bound',
+      message: 'realizedR 25 exceeds the bound of ±20 R',
+      eventId: 'e1',
+      closedAt: CLOSED_AT,
+      reported: { realizedR: '25', exitPrice: '100100', pathCandles: 4 },
+      tradeId: 't1',
+      at: NOW,
+    };
+    expect(result).toEqual({
+      outcome: 'implausible',
+      implausibility: { reason: 'r-beyond-bound', message: rejection.message },
+      decision: { ...decision, status: 'REJECTED', rejection },
+      conflicts: 0,
+    });
+    expect(calls.rejections).toEqual([['d1', rejection]]);
+    expect(calls.commits).toEqual([]);
+    expect(current()?.status).toBe('REJECTED');
   });
 
-  /**
-   * A store whose lead cell reads at the versions in `reads` (one per readCells call), whose
-   * commits answer from `script`, and whose queue hands out `place`; the elapsed time is the sum
-   * of the waits, so the pace the use case measures is the one this script sets.
-   */
-  function queuedStore(options: {
-    first: { version: number; lastTurn: number };
-    reads?: number[];
-    script?: RewardCommitResult[];
-    place: number | undefined;
-  }) {
-    const commits: RewardCommit[] = [];
-    const turns: [string, number][] = [];
-    const sleeps: number[] = [];
-    const reads = [...(options.reads ?? [])];
-    const script = [...(options.script ?? [])];
-    const store: RewardStore = {
-      getDecision: async () => decision,
-      readCells: async () => [leadAt(reads.shift() ?? Number.NaN)],
-      readRewardCells: async () => ({
-        cells: [leadAt(options.first.version)],
-        lastTurn: options.first.lastTurn,
-      }),
-      commitReward: async (commit) => {
-        commits.push(commit);
-        return script.shift() ?? { outcome: 'committed' };
-      },
-      takeTurn: async (ref, seenVersion) => {
-        turns.push([`${ref.symbol}/${ref.regime}/${ref.strategy}`, seenVersion]);
-        return options.place;
-      },
-    };
-    const apply = createRewardApplier({
-      store,
-      policy: { learner, fullInformation: false, pooling: false },
-      horizonBars: 48,
-      clock: () => 1_000,
-      rng: () => 0.5,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
-      elapsedMs: () => sleeps.reduce((total, ms) => total + ms, 0),
-      retry: { maxAttempts: 10, baseDelayMs: 4, maxDelayMs: 200, turnMs: 10 },
+  it.each([
+    ['an R beyond the plan', { realizedR: 6 }, 'r-beyond-plan-reach'],
+    ['an exit price 50× the entry', { exitPrice: 5_000_000 }, 'r-beyond-bound'],
+    ['a close in 1970', { realizedR: 1, closedAt: '1970-01-01T00:00:00Z' }, 'closed-before-decision'],
+    ['a close in the future', { realizedR: 1, closedAt: '2024-01-02T00:00:00Z' }, 'closed-in-future'],
+    [
+      'a path from before the decision',
+      { realizedR: 1, path: path.map((bar) => ({ ...bar, t: bar.t - 86_400_000 })) },
+      'path-before-decision',
+    ],
+  ] as const)('refuses %s, changing no cell', async (_case, event, reason) => {
+    const { store, calls } = memoryStore();
+    const result = await applier(store).apply({ ...input, ...event });
+    expect(result).toMatchObject({ outcome: 'implausible', implausibility: { reason } });
+    expect(calls.rejections.map(([, rejection]) => rejection.reason)).toEqual([reason]);
+    expect(calls.commits).toEqual([]);
+  });
+
+  it('keeps a number the store cannot hold as text on the rejection', async () => {
+    const { store, calls } = memoryStore();
+    await applier(store).apply({ ...input, realizedR: 1e300 });
+    expect(calls.rejections[0]?.[1].reported).toEqual({ realizedR: '1e+300' });
+  });
+
+  it('reads a decision closed before its rejection could be recorded as a duplicate or a rejection', async () => {
+    const { store, calls } = memoryStore();
+    const { apply } = applier(store);
+    await apply({ ...input, realizedR: 1 });
+    store.getDecision = async () => decision; // a stale read: the decision still looks open
+    expect(await apply({ ...input, eventId: 'e2', realizedR: 50 })).toMatchObject({
+      outcome: 'rejected',
+      reason: 'closed-by-another-event',
     });
-    return { apply, commits, turns, sleeps };
+    expect(calls.rejections).toHaveLength(1);
+    expect(calls.commits).toHaveLength(1);
+  });
+
+  it('credits an override as reported, skipping the plausibility checks, and records the reason', async () => {
+    const { store, calls } = memoryStore();
+    const result = await applier(store).apply({
+      ...input,
+      realizedR: 15,
+      closedAt: '1970-01-01T00:00:00Z',
+      override: 'gap through the stop on a halted market',
+    });
+    expect(result).toMatchObject({
+      outcome: 'applied',
+      reward: { realizedR: 15, override: 'gap through the stop on a halted market' },
+    });
+    expect(calls.commits[0]?.own.arms.moderate).toEqual(armIncrement(15, false, false));
+    expect(calls.rejections).toEqual([]);
+  });
+
+  it('never credits an override beyond MAX_CREDITABLE_ABS_R', async () => {
+    const { store, calls } = memoryStore();
+    const result = await applier(store).apply({ ...input, realizedR: 1e6, override: 'really' });
+    expect(result).toMatchObject({ outcome: 'implausible', implausibility: { reason: 'r-beyond-bound' } });
+    expect(calls.commits).toEqual([]);
+    expect(calls.rejections).toHaveLength(1);
+  });
+});
+
+describe('reward use case: a commit that collides with another', () => {
+  const transaction: RewardCommitResult = { outcome: 'conflict', reason: 'transaction' };
+  const throttled: RewardCommitResult = { outcome: 'conflict', reason: 'throttled' };
+
+  it('sends the same commit again after a jittered, growing, capped wait, without reading any cell', async () => {
+    const { store, calls } = memoryStore({
+      script: [transaction, transaction, transaction, transaction, transaction],
+    });
+    let clock = NOW;
+    const { apply, sleeps } = applier(store, {
+      rng: scriptedRng([0.1, 0.9, 0.5, 0.999, 0]),
+      clock: () => clock++,
+    });
+
+    const result = await apply({ ...input, realizedR: 0.8, path });
+
+    expect(result).toMatchObject({ outcome: 'applied', attempts: 6, conflicts: 5 });
+    // rng × min(20, 4·2^(attempt − 1)): 0.1·4, 0.9·8, 0.5·16, 0.999·20, 0·20.
+    expect(sleeps).toEqual([0.1 * 4, 0.9 * 8, 0.5 * 16, 0.999 * 20, 0]);
+    expect(calls.commits).toHaveLength(6);
+    const [first, ...resent] = calls.commits;
+    for (const commit of resent) {
+      expect(commit.own).toEqual(first?.own);
+      expect(commit.pooled).toEqual(first?.pooled);
+      expect(commit.reward.credits).toEqual(first?.reward.credits);
+    }
+    expect(calls.readCell).toEqual([]);
+    expect(calls.getDecision).toHaveLength(1);
+  });
+
+  it('does not count a throttled commit as a conflict', async () => {
+    const { store } = memoryStore({ script: [throttled, throttled, transaction] });
+    const { apply, sleeps } = applier(store);
+    expect(await apply({ ...input, realizedR: 1 })).toMatchObject({
+      outcome: 'applied',
+      attempts: 4,
+      conflicts: 1,
+    });
+    expect(sleeps).toHaveLength(3);
+  });
+
+  it('gives up with RewardConflictError after maxAttempts, without a last wait', async () => {
+    const { store, calls } = memoryStore({ script: Array.from({ length: 10 }, () => transaction) });
+    const { apply, sleeps } = applier(store, { retry: { maxAttempts: 3, baseDelayMs: 4, maxDelayMs: 20 } });
+    await expect(apply({ ...input, realizedR: 1 })).rejects.toEqual(new RewardConflictError('d1', 3, 3));
+    expect(calls.commits).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it('reports throttled attempts apart from conflicts when it gives up', async () => {
+    const { store } = memoryStore({ script: [throttled, transaction, throttled] });
+    const { apply } = applier(store, { retry: { maxAttempts: 3, baseDelayMs: 4, maxDelayMs: 20 } });
+    const error = await apply({ ...input, realizedR: 1 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RewardConflictError);
+    expect(error).toMatchObject({ decisionId: 'd1', attempts: 3, conflicts: 1 });
+  });
+
+  it('bounds its attempts by DEFAULT_REWARD_RETRY when given no policy', async () => {
+    const { store, calls } = memoryStore({ script: Array.from({ length: 30 }, () => transaction) });
+    const { apply, sleeps } = applier(store, { retry: undefined, rng: () => 1 });
+    await expect(apply({ ...input, realizedR: 1 })).rejects.toBeInstanceOf(RewardConflictError);
+    expect(calls.commits).toHaveLength(DEFAULT_REWARD_RETRY.maxAttempts);
+    expect(sleeps[0]).toBe(DEFAULT_REWARD_RETRY.baseDelayMs);
+    expect(Math.max(...sleeps)).toBe(DEFAULT_REWARD_RETRY.maxDelayMs);
+  });
+});
+
+describe('reward use case: the seed policy’s EMA', () => {
+  /** A seed cell of `count` rewards whose EMA is `ema`. */
+  function seedCell(count: number, ema: number): CellsByStrategy {
+    let cell = addToCell(undefined, armIncrement(1, false, false), 0);
+    for (let k = 1; k < count; k++) cell = addToCell(cell, armIncrement(1, false, false), k);
+    return { moderate: { ...cell, ema } };
   }
 
-  const lostTo = (version: number): RewardCommitResult => ({
-    outcome: 'conflict',
-    reason: 'version',
-    cells: [{ state: 'moved', cell: leadAt(version) }],
+  it('reads the traded arm and writes its EMA on the condition that its count has not moved', async () => {
+    const { store, calls } = memoryStore({ cellReads: [seedCell(4, 0.5)] });
+    await applier(store, { policy: SEED }).apply({ ...input, realizedR: 1 });
+    expect(calls.readCell).toEqual([['BTCUSDT', 'TREND_UP']]);
+    const ema = calls.commits[0]?.own.ema;
+    expect(ema).toMatchObject({ strategy: 'moderate', expectedCount: 4 });
+    // (1 − 0.2)·0.5 + 0.2·1
+    expect(ema?.ema).toBeCloseTo(0.6, 12);
+    expect(calls.commits[0]?.own.arms).toEqual({ moderate: armIncrement(1, false, false) });
   });
 
-  it('takes a place after losing a race and waits for the rewards before it at the pace they commit', async () => {
-    // Lost to version 6; place 10: versions 7, 8 and 9 belong to the rewards before it.
-    const { apply, commits, turns, sleeps } = queuedStore({
-      first: { version: 5, lastTurn: 0 },
-      script: [lostTo(6)],
-      reads: [8, 9],
-      place: 10,
+  it("starts a never-rewarded arm's EMA at the reward, expecting a count of 0", async () => {
+    const { store, calls } = memoryStore();
+    await applier(store, { policy: SEED }).apply({ ...input, realizedR: 0.123_456_7 });
+    expect(calls.commits[0]?.own.ema).toEqual({ strategy: 'moderate', expectedCount: 0, ema: 0.123_457 });
+  });
+
+  it('reads the arm again after its EMA moved, and writes the EMA folded on what it read', async () => {
+    const { store, calls } = memoryStore({
+      script: [{ outcome: 'conflict', reason: 'ema' }],
+      cellReads: [seedCell(4, 0.5), seedCell(5, 1)],
     });
-
-    const result = await apply({ ...input, realizedR: 1 });
-
+    const result = await applier(store, { policy: SEED }).apply({ ...input, realizedR: 2 });
     expect(result).toMatchObject({ outcome: 'applied', attempts: 2, conflicts: 1 });
-    expect(turns).toEqual([['BTCUSDT/TREND_UP/moderate', 6]]);
-    // 3 ahead × 0.5 × 10 ms = 15 ms; two commits came in it (7.5 ms a turn); 1 ahead: 0.5 turn.
-    expect(sleeps).toEqual([15, 3.75]);
-    expect(commits[1]?.cells[0]?.expectedVersion).toBe(9);
-    expect(commits[1]?.reward.cellVersion).toBe(10);
+    expect(calls.readCell).toHaveLength(2);
+    const [first, second] = calls.commits.map((commit) => commit.own.ema);
+    expect(first?.expectedCount).toBe(4);
+    expect(first?.ema).toBeCloseTo(0.8 * 0.5 + 0.2 * 2, 12);
+    expect(second?.expectedCount).toBe(5);
+    expect(second?.ema).toBeCloseTo(0.8 * 1 + 0.2 * 2, 12);
+    expect(calls.commits[1]?.own.arms).toEqual(calls.commits[0]?.own.arms);
   });
 
-  it('queues before its first attempt when others already wait for the cell', async () => {
-    const { apply, commits, turns, sleeps } = queuedStore({
-      first: { version: 4, lastTurn: 7 },
-      reads: [7],
-      place: 8,
+  it('resends the same EMA after a transaction conflict, without reading again', async () => {
+    const { store, calls } = memoryStore({
+      script: [{ outcome: 'conflict', reason: 'transaction' }],
+      cellReads: [seedCell(4, 0.5)],
     });
-
-    const result = await apply({ ...input, realizedR: 1 });
-
-    expect(result).toMatchObject({ outcome: 'applied', attempts: 1, conflicts: 0 });
-    expect(turns).toEqual([['BTCUSDT/TREND_UP/moderate', 4]]);
-    expect(sleeps).toEqual([15]);
-    expect(commits).toHaveLength(1);
-    expect(commits[0]?.cells[0]?.expectedVersion).toBe(7);
+    await applier(store, { policy: SEED }).apply({ ...input, realizedR: 2 });
+    expect(calls.readCell).toHaveLength(1);
+    expect(calls.commits[1]?.own.ema).toEqual(calls.commits[0]?.own.ema);
   });
 
-  it('goes anyway when the queue ahead of it does not move for two waits', async () => {
-    const { apply, commits, sleeps } = queuedStore({
-      first: { version: 4, lastTurn: 7 },
-      reads: [4, 4],
-      place: 8,
-    });
-
-    await apply({ ...input, realizedR: 1 });
-
-    expect(sleeps).toEqual([15, 15]);
-    expect(commits.map((commit) => commit.cells[0]?.expectedVersion)).toEqual([4]);
+  it('writes no EMA and reads no cell for a learner that keeps none', async () => {
+    const { store, calls } = memoryStore();
+    await applier(store, { policy: BANDIT }).apply({ ...input, realizedR: 2 });
+    expect(calls.readCell).toEqual([]);
+    expect(calls.commits[0]?.own).not.toHaveProperty('ema');
   });
 
-  it('caps a single wait, so that a long queue at a slow pace still looks again', async () => {
-    const { apply, sleeps } = queuedStore({
-      first: { version: 0, lastTurn: 500 },
-      reads: [500],
-      place: 501,
-    });
-    await apply({ ...input, realizedR: 1 });
-    expect(sleeps).toEqual([500]);
-  });
-
-  it('loses again at its turn: waits a jitter of up to one turn, takes no second place', async () => {
-    const { apply, commits, turns, sleeps } = queuedStore({
-      first: { version: 5, lastTurn: 0 },
-      script: [lostTo(6), lostTo(7)],
-      place: 7,
-    });
-
-    const result = await apply({ ...input, realizedR: 1 });
-
-    expect(result).toMatchObject({ outcome: 'applied', attempts: 3, conflicts: 2 });
-    expect(turns).toHaveLength(1);
-    // rng 0.5 × 10 ms, after each lost race at (or past) its turn.
-    expect(sleeps).toEqual([5, 5]);
-    expect(commits.map((commit) => commit.cells[0]?.expectedVersion)).toEqual([5, 6, 7]);
+  it('reads no cell for an implausible reward', async () => {
+    const { store, calls } = memoryStore();
+    await applier(store, { policy: SEED }).apply({ ...input, realizedR: 50 });
+    expect(calls.readCell).toEqual([]);
   });
 });

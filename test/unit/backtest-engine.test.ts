@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { type BacktestResult, ORACLE_POLICY_NAME, runBacktest } from '../../lib/backtest/engine';
 import { type SignalValue, trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
-import { counterfactualOutcomes } from '../../lib/counterfactual';
 import { buildExitPlan } from '../../lib/exit-plan';
-import { updateCellStats } from '../../lib/learners/cell-stats';
-import type { CellReward, ChooseInput, Learner } from '../../lib/learners/learner';
+import { quantizeR, toMicroR } from '../../lib/learners/cell-stats';
+import type { CellsByStrategy, ChooseInput, Learner } from '../../lib/learners/learner';
+import { planPricesArePositive } from '../../lib/plausibility';
 import { createDefaultPolicy, createSeedPolicy, createStaticPolicy } from '../../lib/policies';
 import type { Policy } from '../../lib/policy';
 import { getProfile } from '../../lib/profiles';
@@ -36,17 +36,13 @@ function fixedDetector(regime: RegimeName, atr: number, seen: { lastT: number })
   };
 }
 
-interface UpdateRecord extends CellReward {
-  strategy?: StrategyId;
-}
-
 /**
  * A learner that always trades the first candidate and records, for every choice, the bar it was
- * made on and how many rewards its cells held, and for every update the time it arrived.
+ * made on, the cells it was shown and how many rewards they held: what the engine credited is
+ * what the next choice sees.
  */
 function recordingLearner(seen: { lastT: number }) {
   const choices: { t: number; rewardsSeen: number; input: ChooseInput }[] = [];
-  const updates: UpdateRecord[] = [];
   const learner: Learner = {
     policy: 'recording',
     choose: (input) => {
@@ -62,15 +58,11 @@ function recordingLearner(seen: { lastT: number }) {
         policy: 'recording',
       };
     },
-    update: (previous, reward) => {
-      updates.push(reward);
-      return updateCellStats(previous, reward, 0.2);
-    },
   };
-  return { learner, choices, updates };
+  return { learner, choices };
 }
 
-/** Bars one day apart, so that a reward's time names its bar. */
+/** Bars one day apart, each opening at the previous close (no gaps). */
 function market(seed: number, bars: number): Candle[] {
   return syntheticCandles(seededRng(seed), { bars, driftPerBar: 0.001, closeNoise: 0.02, wickSize: 0.01 });
 }
@@ -84,9 +76,35 @@ function everyThirdBar(length: number, from = 5): SignalValue[] {
   );
 }
 
+/** What a cell should hold: count, counterfactual count and Σ R in micro-R, per strategy. */
+type Expected = Partial<Record<StrategyId, { count: number; counterfactual: number; sumMicro: number }>>;
+
+function add(expected: Expected, strategy: StrategyId, realizedR: number, counterfactual: boolean): void {
+  const cell = expected[strategy] ?? { count: 0, counterfactual: 0, sumMicro: 0 };
+  expected[strategy] = {
+    count: cell.count + 1,
+    counterfactual: cell.counterfactual + (counterfactual ? 1 : 0),
+    sumMicro: cell.sumMicro + toMicroR(realizedR),
+  };
+}
+
+function shown(cells: CellsByStrategy): Expected {
+  const out: Expected = {};
+  for (const [strategy, cell] of Object.entries(cells)) {
+    if (cell === undefined) continue;
+    out[strategy as StrategyId] = {
+      count: cell.count,
+      counterfactual: cell.counterfactualCount,
+      sumMicro: cell.sumMicro,
+    };
+  }
+  return out;
+}
+
 describe('runBacktest: rewards arrive only at the close bar', () => {
   const candles = market(21, 160);
   const signals = everyThirdBar(candles.length);
+  const HORIZON = 12;
 
   function run(fullInformation: boolean) {
     const seen = { lastT: Number.NaN };
@@ -98,24 +116,71 @@ describe('runBacktest: rewards arrive only at the close bar', () => {
       fullInformation,
       pooling: false,
     };
-    const result = runBacktest({ candles, signals, policies: [policy], horizonBars: 12, lookbackBars: 50 });
+    const result = runBacktest({
+      candles,
+      signals,
+      policies: [policy],
+      horizonBars: HORIZON,
+      lookbackBars: 50,
+    });
     return { result, ...recorder };
   }
 
-  it('hands each trade its realized R on its close bar, never before', () => {
-    const { result, updates } = run(false);
-    const [policy] = result.policies;
-    expect(policy?.trades.length).toBe(signals.filter((s, i) => s !== 0 && i < candles.length - 1).length);
-    expect(updates).toHaveLength(policy?.trades.length ?? -1);
-    for (const trade of policy?.trades ?? []) {
-      const update = updates.find(
-        (u) => u.realizedR === trade.realizedR && barOf(candles, u.at) === trade.closeBar,
-      );
-      expect(update, `reward of the trade entered on bar ${trade.entryBar}`).toBeDefined();
-      expect(trade.closeBar).toBeGreaterThan(trade.entryBar);
+  /**
+   * What every trade closed on or before `bar` should have added, computed here without the
+   * credit core: the traded R, and (with full information) every other profile replayed by the
+   * simulator on the bars from entry to the close.
+   */
+  function expectedBefore(
+    result: BacktestResult,
+    bar: number,
+    fullInformation: boolean,
+    shownTo: readonly StrategyId[] = STRATEGY_IDS,
+  ): Expected {
+    const expected: Expected = {};
+    for (const trade of result.policies[0]?.trades ?? []) {
+      if (trade.closeBar > bar) continue;
+      if (shownTo.includes(trade.strategy)) add(expected, trade.strategy, trade.realizedR, false);
+      if (!fullInformation) continue;
+      const path = candles.slice(trade.entryBar + 1, trade.closeBar + 1);
+      for (const strategy of STRATEGY_IDS) {
+        if (strategy === trade.strategy || !shownTo.includes(strategy)) continue;
+        const plan = buildExitPlan({
+          side: trade.side,
+          entry: trade.entry,
+          atr: trade.atr,
+          profile: getProfile(strategy),
+        });
+        if (!planPricesArePositive(plan)) continue;
+        const outcome = simulateTrade({ side: trade.side, plan, bars: path, horizonBars: HORIZON });
+        add(expected, strategy, outcome.realizedR, true);
+      }
     }
+    return expected;
+  }
+
+  it('credits each trade its realized R on its close bar, never before', () => {
+    const { result, choices } = run(false);
+    const [policy] = result.policies;
+    const trades = policy?.trades ?? [];
+    expect(trades.length).toBe(signals.filter((s, i) => s !== 0 && i < candles.length - 1).length);
+    // Opening at the previous close, this market never gaps past a plan's reach: every reward counts.
+    expect(policy?.implausibleRewards).toBe(0);
+    for (const choice of choices.slice(0, trades.length)) {
+      const bar = barOf(candles, choice.t);
+      expect(shown(choice.input.cells), `cells seen on bar ${bar}`).toEqual(
+        expectedBefore(result, bar, false),
+      );
+      const lastClose = Math.max(-1, ...trades.filter((t) => t.closeBar <= bar).map((t) => t.closeBar));
+      if (lastClose >= 0) {
+        expect(choice.input.cells[trades[0]?.strategy ?? 'defensive']?.lastUpdate).toBe(
+          candles[lastClose]?.t,
+        );
+      }
+    }
+    for (const trade of trades) expect(trade.closeBar).toBeGreaterThan(trade.entryBar);
     // Some trades stay open across later signals, so an early reward would have been visible.
-    expect(policy?.trades.some((trade) => trade.closeBar > trade.entryBar + 3)).toBe(true);
+    expect(trades.some((trade) => trade.closeBar > trade.entryBar + 3)).toBe(true);
   });
 
   it('lets a choice see exactly the trades closed up to its own bar', () => {
@@ -165,34 +230,49 @@ describe('runBacktest: rewards arrive only at the close bar', () => {
   });
 
   it('gives a full-information policy every other profile on the path up to the close, at the close bar', () => {
-    const { result, updates } = run(true);
+    const { result, choices } = run(true);
     const trades = result.policies[0]?.trades ?? [];
-    expect(updates).toHaveLength(trades.length * STRATEGY_IDS.length);
+    expect(result.policies[0]?.implausibleRewards).toBe(0);
     for (const trade of trades) {
+      // The traded plan on its own path up to the close gives the trade's R: the path is cut right.
       const path = candles.slice(trade.entryBar + 1, trade.closeBar + 1);
-      const expected = counterfactualOutcomes({
+      const plan = buildExitPlan({
         side: trade.side,
         entry: trade.entry,
         atr: trade.atr,
-        path,
-        horizonBars: 12,
+        profile: getProfile(trade.strategy),
       });
-      expect(expected[trade.strategy].realizedR).toBe(trade.realizedR);
-      const atClose = updates.filter((u) => u.at === candles[trade.closeBar]?.t);
-      for (const strategy of STRATEGY_IDS) {
-        if (strategy === trade.strategy) continue;
-        expect(atClose).toContainEqual({
-          realizedR: expected[strategy].realizedR,
-          at: atClose[0]?.at,
-          counterfactual: true,
-        });
-      }
-      expect(atClose).toContainEqual({
-        realizedR: trade.realizedR,
-        at: atClose[0]?.at,
-        counterfactual: false,
-      });
+      expect(simulateTrade({ side: trade.side, plan, bars: path, horizonBars: HORIZON }).realizedR).toBe(
+        trade.realizedR,
+      );
     }
+    for (const choice of choices.slice(0, trades.length)) {
+      const bar = barOf(candles, choice.t);
+      // A choice is shown the cells of its candidates (defensive, moderate, scalp in a range).
+      expect(shown(choice.input.cells), `cells seen on bar ${bar}`).toEqual(
+        expectedBefore(result, bar, true, choice.input.candidates),
+      );
+    }
+    // Every profile learned from every path, candidate or not.
+    const everything = expectedBefore(result, candles.length, true);
+    const learned = result.policies[0]?.learned ?? [];
+    expect(learned.map((cell) => cell.strategy)).toEqual([...STRATEGY_IDS]);
+    for (const cell of learned) {
+      const expected = everything[cell.strategy];
+      expect(cell.count).toBe(trades.length);
+      expect(cell.counterfactualCount).toBe(expected?.counterfactual);
+      expect(cell.meanR).toBeCloseTo((expected?.sumMicro ?? Number.NaN) / 1e6 / trades.length, 12);
+    }
+  });
+
+  it('credits R on the cells’ grid, as the store does', () => {
+    const { result } = run(false);
+    const learned = result.policies[0]?.learned ?? [];
+    const trades = result.policies[0]?.trades ?? [];
+    const total = trades.reduce((sum, trade) => sum + toMicroR(trade.realizedR), 0);
+    expect(learned).toHaveLength(1);
+    expect(learned[0]?.meanR).toBe(total / 1e6 / trades.length);
+    expect(trades.some((trade) => quantizeR(trade.realizedR) !== trade.realizedR)).toBe(true);
   });
 
   it('passes the pooled cells only to a pooling policy', () => {
@@ -370,6 +450,43 @@ describe('runBacktest edge cases', () => {
       ],
     });
     expect(result.policies[0]?.trades[0]).toMatchObject({ exitReason: 'end_of_data', closeBar: 29 });
+  });
+
+  it('counts a trade whose reward the service would refuse, but teaches nothing from it', () => {
+    // Flat around 100, then bar 11 opens at 90: a LONG stopped 1 ATR below 100 exits at the gap, −10 R,
+    // beyond the −2 R a plan can reach with the default 1 R allowance.
+    const candles: Candle[] = Array.from({ length: 30 }, (_, i) => {
+      const level = i <= 10 ? 100 : 90;
+      return { t: i * DAY_MS, o: level, h: level + 0.5, l: level - 0.5, c: level };
+    });
+    const seen = { lastT: 0 };
+    const recorder = recordingLearner(seen);
+    const signals: SignalValue[] = candles.map((_, i) => (i === 10 || i === 20 ? 1 : 0));
+    const result = runBacktest({
+      candles,
+      signals,
+      policies: [
+        {
+          name: 'gapped',
+          detector: fixedDetector('RANGE_LOW_VOL', 1, seen),
+          learner: recorder.learner,
+          fullInformation: true,
+          pooling: true,
+        },
+      ],
+    });
+    const [policy] = result.policies;
+    expect(policy?.trades[0]).toMatchObject({
+      entryBar: 10,
+      strategy: 'defensive',
+      realizedR: -10,
+      closeBar: 11,
+    });
+    expect(policy?.summary.trades).toBe(2);
+    expect(policy?.implausibleRewards).toBe(1);
+    // The choice on bar 20 saw no reward from it, in its own cells or the pooled ones.
+    expect(recorder.choices[1]?.input).toMatchObject({ cells: {}, pooled: {} });
+    expect(policy?.learned.reduce((sum, cell) => sum + cell.realCount, 0)).toBe(1);
   });
 
   it('rejects signals that do not match the candles', () => {
