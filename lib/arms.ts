@@ -92,7 +92,9 @@ export const ARM_SETS = {
 export type ArmSetName = keyof typeof ARM_SETS;
 export const ARM_SET_NAMES = Object.keys(ARM_SETS) as ArmSetName[];
 
-const BY_ID = new Map<ArmId, ArmSpec>(Object.values(ARM_SETS).flatMap((set) => set.map((arm) => [arm.id, arm])));
+const BY_ID = new Map<ArmId, ArmSpec>(
+  Object.values(ARM_SETS).flatMap((set) => set.map((arm) => [arm.id, arm])),
+);
 
 /** The arm with this id, from any set. @throws RangeError for an unknown id. */
 export function getArm(id: ArmId): ArmSpec {

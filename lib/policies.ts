@@ -1,9 +1,9 @@
 import { ARM_SETS, SEVEN_ARMS } from './arms';
 import type { Config } from './config';
 import { createAnchoredLearner, DEFAULT_ANCHORED_OPTIONS } from './learners/anchored-learner';
-import { createPairedLearner, DEFAULT_PAIRED_OPTIONS } from './learners/paired-learner';
 import { createEpsilonGreedyLearner } from './learners/epsilon-greedy';
 import type { Learner } from './learners/learner';
+import { createPairedLearner, DEFAULT_PAIRED_OPTIONS } from './learners/paired-learner';
 import type { Policy } from './policy';
 import { candidatesFor } from './profiles';
 import { createClassicDetector, DEFAULT_CLASSIC_THRESHOLDS } from './regimes/classic-detector';

@@ -1,3 +1,4 @@
+import { type ArmId, type ArmSpec, armProfile, REFERENCE_ARM } from './arms';
 import { buildExitPlan, type ExitPlan, realizedRFromExit } from './exit-plan';
 import { type ArmIncrement, armIncrement, quantizeR } from './learners/cell-stats';
 import {
@@ -6,7 +7,6 @@ import {
   planPricesArePositive,
   rewardImplausibility,
 } from './plausibility';
-import { type ArmId, type ArmSpec, armProfile, REFERENCE_ARM } from './arms';
 import { type Bar, simulateTrade } from './simulator';
 import type { Side } from './types';
 
@@ -110,7 +110,14 @@ function pathOutcomes(
     const armPlan = plausiblePlan(side, plan.entry, plan.atr, arm);
     if (armPlan === undefined) return [];
     const outcome = simulateTrade({ side, plan: armPlan, bars: path, horizonBars });
-    return [{ arm: arm.id, plan: armPlan, realizedR: outcome.realizedR, determined: outcome.exitReason !== 'end_of_data' }];
+    return [
+      {
+        arm: arm.id,
+        plan: armPlan,
+        realizedR: outcome.realizedR,
+        determined: outcome.exitReason !== 'end_of_data',
+      },
+    ];
   });
 }
 
@@ -121,7 +128,12 @@ export function cellIncrements(
 ): Partial<Record<ArmId, ArmIncrement>> {
   const increments: Partial<Record<ArmId, ArmIncrement>> = {};
   for (const credit of credits) {
-    increments[credit.arm] = armIncrement(credit.realizedR, credit.counterfactual, explored, credit.pairDiffR);
+    increments[credit.arm] = armIncrement(
+      credit.realizedR,
+      credit.counterfactual,
+      explored,
+      credit.pairDiffR,
+    );
   }
   return increments;
 }

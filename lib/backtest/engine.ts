@@ -1,3 +1,4 @@
+import { type ArmId, getArm } from '../arms';
 import { ValidationError } from '../contract/validation-error';
 import { chooseFramed, type FramedDecision, frameDecision, framedPlan } from '../decide';
 import type { ExitPlan } from '../exit-plan';
@@ -73,7 +74,10 @@ export interface BacktestTrade {
   /** The ATR the plan was sized with (the detector's `features.atr`). */
   atr: number;
   regime: RegimeName;
+  /** The profile traded (the contract's `strategy`). */
   strategy: StrategyId;
+  /** The arm traded: `strategy`, or one of its scaled variants. */
+  arm: ArmId;
   explored: boolean;
   propensity: number;
   realizedR: number;
@@ -150,8 +154,10 @@ export class BacktestInputError extends Error {
 /** The cell key of the store (`symbol: null` = pooled across symbols), as one string. */
 type CellKey = string;
 const POOLED = '\u0000pooled';
-const cellKey = (symbol: string, regime: RegimeName, strategy: StrategyId): CellKey =>
-  `${symbol}|${regime}|${strategy}`;
+/** The symbol's total over every regime (the store's `TOTAL` item), in place of a regime. */
+const TOTAL = 'TOTAL';
+const cellKey = (symbol: string, regime: RegimeName | typeof TOTAL, arm: ArmId): CellKey =>
+  `${symbol}|${regime}|${arm}`;
 
 interface PolicyState {
   policy: Policy;
@@ -230,11 +236,19 @@ export function runBacktest(options: BacktestOptions): BacktestResult {
     implausibleRewards: 0,
   }));
   const closing = new Map<number, OpenTrade[]>();
+  const crediting = new Map<number, OpenTrade[]>();
+  const schedule = (when: Map<number, OpenTrade[]>, bar: number, open: OpenTrade) => {
+    const list = when.get(bar);
+    if (list === undefined) when.set(bar, [open]);
+    else list.push(open);
+  };
   let signalCount = 0;
 
   for (let bar = 0; bar < candles.length; bar++) {
-    for (const open of closing.get(bar) ?? []) credit(open, candles, horizonBars, symbol);
+    for (const open of closing.get(bar) ?? []) open.state.closed.push(open.trade);
     closing.delete(bar);
+    for (const open of crediting.get(bar) ?? []) credit(open, candles, horizonBars, symbol);
+    crediting.delete(bar);
 
     const signal = signals[bar] ?? 0;
     if (signal !== 0 && bar + 1 < candles.length) {
@@ -243,9 +257,8 @@ export function runBacktest(options: BacktestOptions): BacktestResult {
       for (const state of states) {
         const open = decide(state, { bar, side: signalSide(signal), window, candles, horizonBars, symbol });
         if (open === undefined) continue;
-        const list = closing.get(open.trade.closeBar);
-        if (list === undefined) closing.set(open.trade.closeBar, [open]);
-        else list.push(open);
+        schedule(closing, open.trade.closeBar, open);
+        schedule(crediting, creditBar(open, horizonBars, candles.length), open);
       }
     }
     options.onProgress?.({ bars: bar + 1, totalBars: candles.length });
@@ -329,10 +342,12 @@ function decide(state: PolicyState, input: DecisionInput): OpenTrade | undefined
     {
       cells: cellsOf(state, input.symbol, regime.name, framed.candidates),
       pooled: cellsOf(state, POOLED, regime.name, framed.candidates),
+      symbolTotal: cellsOf(state, input.symbol, TOTAL, framed.candidates),
     },
     state.rng,
   );
-  const plan = framedPlan(framed, side, choice.strategy);
+  const arm = getArm(choice.arm);
+  const plan = framedPlan(framed, side, arm.id);
   const outcome = simulateTrade({
     side,
     plan,
@@ -351,7 +366,8 @@ function decide(state: PolicyState, input: DecisionInput): OpenTrade | undefined
       entry,
       atr: regime.features.atr,
       regime: regime.name,
-      strategy: choice.strategy,
+      strategy: arm.base,
+      arm: arm.id,
       explored: choice.explored,
       propensity: choice.propensity,
       realizedR: outcome.realizedR,
@@ -364,53 +380,81 @@ function decide(state: PolicyState, input: DecisionInput): OpenTrade | undefined
 function cellsOf(
   state: PolicyState,
   symbol: string,
-  regime: RegimeName,
-  strategies: readonly StrategyId[],
+  regime: RegimeName | typeof TOTAL,
+  arms: readonly ArmId[],
 ): CellsByArm {
   const cells: CellsByArm = {};
-  for (const strategy of strategies) {
-    const cell = state.cells.get(cellKey(symbol, regime, strategy));
-    if (cell !== undefined) cells[strategy] = cell;
+  for (const arm of arms) {
+    const cell = state.cells.get(cellKey(symbol, regime, arm));
+    if (cell !== undefined) cells[arm] = cell;
   }
   return cells;
 }
 
 /**
- * The reward of a closed trade, exactly as the reward function applies a TradeClosed event
- * (`creditClosedTrade`, the same plausibility settings' defaults): the traded cell gets the
- * realized R; a full-information policy's other arms get their outcomes on the trade's path (the
- * bars from entry to its close, as a bot sends it), marked counterfactual; a pooling policy's
- * pooled cells get the same. A reward the service would refuse as implausible changes no cell
- * here either. The seed's EMA is folded in close order, as its conditional writes do.
+ * When a trade's reward reaches its policy, as a bot following the API guide publishes it: a
+ * full-information policy learns every arm from the path, which must run to the horizon for
+ * every arm's outcome to be known, so the bot publishes TradeClosed once `horizonBars` bars have
+ * passed after entry (or the data ends), with the path up to then; a policy that learns only
+ * the traded arm learns at the close.
+ */
+function creditBar(open: OpenTrade, horizonBars: number, bars: number): number {
+  const { trade } = open;
+  if (!open.state.policy.fullInformation) return trade.closeBar;
+  return Math.min(bars - 1, Math.max(trade.closeBar, trade.entryBar + horizonBars));
+}
+
+/**
+ * The reward of a trade, exactly as the reward function applies a TradeClosed event
+ * (`creditClosedTrade`, the same plausibility settings' defaults), at its `creditBar`: the
+ * traded arm gets the realized R; a full-information policy's other arms get their outcomes on
+ * the path (the bars from entry to the credit bar), marked counterfactual, each with its lead
+ * over the reference arm; a pooling policy's pooled cells and the symbol's total get the same. A
+ * reward the service would refuse as implausible changes no cell here either. The seed's EMA is
+ * folded in credit order, as its conditional writes do.
  */
 function credit(open: OpenTrade, candles: readonly Candle[], horizonBars: number, symbol: string): void {
   const { state, trade, plan } = open;
   const { policy } = state;
-  const at = candles[trade.closeBar]?.t ?? 0;
+  const bar = creditBar(open, horizonBars, candles.length);
+  const at = candles[bar]?.t ?? 0;
   const judged = creditClosedTrade(
     {
       side: trade.side,
       plan,
-      strategy: trade.strategy,
+      arm: trade.arm,
       explored: trade.explored,
       createdAt: candles[trade.entryBar]?.t ?? 0,
     },
-    { realizedR: trade.realizedR, closedAt: at, path: candles.slice(trade.entryBar + 1, trade.closeBar + 1) },
-    { horizonBars, fullInformation: policy.fullInformation, plausibility: BACKTEST_PLAUSIBILITY, now: at },
+    { realizedR: trade.realizedR, closedAt: at, path: candles.slice(trade.entryBar + 1, bar + 1) },
+    {
+      horizonBars,
+      arms: policy.arms,
+      fullInformation: policy.fullInformation,
+      plausibility: BACKTEST_PLAUSIBILITY,
+      now: at,
+    },
   );
-  state.closed.push(trade);
   if (!judged.plausible) {
     state.implausibleRewards++;
     return;
   }
   const increments = cellIncrements(judged.credits, trade.explored);
   const alpha = policy.learner.emaAlpha;
-  for (const owner of policy.pooling ? [symbol, POOLED] : [symbol]) {
-    for (const [strategy, increment] of Object.entries(increments)) {
-      const key = cellKey(owner, trade.regime, strategy as StrategyId);
+  const owners: [string, RegimeName | typeof TOTAL][] = policy.pooling
+    ? [
+        [symbol, trade.regime],
+        [POOLED, trade.regime],
+        [symbol, TOTAL],
+      ]
+    : [[symbol, trade.regime]];
+  for (const [owner, regime] of owners) {
+    for (const [arm, increment] of Object.entries(increments)) {
+      if (increment === undefined) continue;
+      const key = cellKey(owner, regime, arm);
       const previous = state.cells.get(key);
       const next = addToCell(previous, increment, at);
-      if (alpha !== undefined && strategy === trade.strategy && owner === symbol) {
+      if (alpha !== undefined && arm === trade.arm && owner === symbol && regime === trade.regime) {
         next.ema = foldEma(previous, judged.realizedR, alpha);
       }
       state.cells.set(key, next);

@@ -63,7 +63,6 @@ export interface ArmEvidenceView {
 
 export type CellsByArm = Partial<Record<ArmId, CellStats>>;
 
-
 export interface ChooseInput {
   regime: RegimeName;
   /** Non-empty arm ids, in arm order (the seven profiles first, in profile order). */

@@ -99,7 +99,8 @@ export function createPairedLearner(options: Partial<PairedLearnerOptions> = {})
   const settings = { ...DEFAULT_PAIRED_OPTIONS, ...definedOnly(options) };
   const { confidenceT, poolTrades, symbolTrades, minEvidenceTrades, minLeadVariance } = settings;
   for (const [name, value] of Object.entries(settings)) {
-    if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`${name} must be a finite number ≥ 0 (got ${value})`);
+    if (!(Number.isFinite(value) && value >= 0))
+      throw new RangeError(`${name} must be a finite number ≥ 0 (got ${value})`);
   }
   const policy =
     `default:paired(t=${confidenceT},pool=${poolTrades},symbol=${symbolTrades},` +
@@ -121,7 +122,13 @@ export function createPairedLearner(options: Partial<PairedLearnerOptions> = {})
         const own = pairSums(cells[arm]);
         const evidence =
           arm === REFERENCE_ARM
-            ? { meanR: 0, trades: cells[arm]?.count ?? 0, ownTrades: cells[arm]?.count ?? 0, lowerR: 0, upperR: 0 }
+            ? {
+                meanR: 0,
+                trades: cells[arm]?.count ?? 0,
+                ownTrades: cells[arm]?.count ?? 0,
+                lowerR: 0,
+                upperR: 0,
+              }
             : pairedLead(
                 own,
                 [
@@ -132,7 +139,8 @@ export function createPairedLearner(options: Partial<PairedLearnerOptions> = {})
               );
         values[arm] = { value: evidence.meanR, count: cells[arm]?.count ?? 0, evidence };
         if (arm === REFERENCE_ARM || evidence.trades < minEvidenceTrades || evidence.trades === 0) continue;
-        if (runnerUp === undefined || evidence.lowerR > runnerUp.evidence.lowerR) runnerUp = { arm, evidence };
+        if (runnerUp === undefined || evidence.lowerR > runnerUp.evidence.lowerR)
+          runnerUp = { arm, evidence };
         if (evidence.lowerR > bestScore + 1e-12) {
           bestScore = evidence.lowerR;
           best = arm;
@@ -183,4 +191,3 @@ function round(value: number): number {
 function definedOnly<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
-

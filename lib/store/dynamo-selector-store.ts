@@ -14,6 +14,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { ArmId } from '../arms';
 import type { Decision, DecisionRejection } from '../decision';
 import {
   type ArmIncrement,
@@ -23,7 +24,6 @@ import {
   totalsOf,
 } from '../learners/cell-stats';
 import type { CellStats, CellsByArm } from '../learners/learner';
-import type { ArmId } from '../arms';
 import type { RegimeName } from '../types';
 import { decodeItem } from './attribute-value';
 import {
@@ -102,7 +102,8 @@ export class DynamoSelectorStore implements SelectorStore {
       }
     }
     const pooledCells: CellsByArm = {};
-    for (const [arm, { totals, lastUpdate }] of pooled) pooledCells[arm] = cellStatsOf(totals, { lastUpdate });
+    for (const [arm, { totals, lastUpdate }] of pooled)
+      pooledCells[arm] = cellStatsOf(totals, { lastUpdate });
     return {
       cells: ownItem === undefined ? {} : itemArms(ownItem),
       pooled: pooledCells,
@@ -325,7 +326,9 @@ function cellUpdate(key: Key, arms: ArmIncrements, at: number, describe: Record<
   }
   const expression = `SET ${sets.join(', ')} ADD ${adds.join(', ')}`;
   if (expression.length > MAX_EXPRESSION_BYTES) {
-    throw new RangeError(`a reward adding to ${Object.keys(arms).length} arms exceeds DynamoDB's 4 KB expression: use fewer arms`);
+    throw new RangeError(
+      `a reward adding to ${Object.keys(arms).length} arms exceeds DynamoDB's 4 KB expression: use fewer arms`,
+    );
   }
   return {
     Key: key,

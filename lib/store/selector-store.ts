@@ -1,7 +1,7 @@
+import type { ArmId } from '../arms';
 import type { Decision, DecisionRejection, DecisionReward } from '../decision';
 import type { ArmIncrement } from '../learners/cell-stats';
 import type { CellStats, CellsByArm } from '../learners/learner';
-import type { ArmId } from '../arms';
 import type { RegimeName } from '../types';
 
 /**
