@@ -110,6 +110,8 @@ export class SelectorFunction extends Construct {
         ...props.environment,
         // Stack traces in the logs point at the TypeScript sources, not the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
+        // Without active tracing there is no segment to add to: Powertools Tracer stays off.
+        ...(props.tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }),
       },
       onFailure: props.onFailure,
       retryAttempts: props.retryAttempts,

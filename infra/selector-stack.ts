@@ -1,7 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type CfnStage,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -12,29 +19,55 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { TABLE_DEFINITION } from '../lib/store/table';
+import { HTTP_ROUTES, routeKey } from '../lib/contract/http-routes';
+import { PARTITION_PATTERNS, TABLE_DEFINITION } from '../lib/store/table';
 import { tradeClosedPattern } from '../lib/trade-closed-event';
 import { SelectorFunction } from './selector-function';
 import { SelectorObservability } from './selector-observability';
 import { DEFAULT_EVENT_BUS, readSettings, type StackSettings } from './settings';
 
+/** Actions on the table, limited to the partitions whose keys match `partitions`. */
+export interface TableGrant {
+  actions: readonly string[];
+  /** `dynamodb:LeadingKeys` patterns (StringLike) from lib/store/table.ts. */
+  partitions: readonly string[];
+}
+
 /**
- * The DynamoDB actions each function's code performs, one by one. IAM authorizes each item of a
- * TransactWriteItems call by its own action (Put → PutItem, Update → UpdateItem, ConditionCheck →
- * ConditionCheckItem), so there is no "TransactWriteItems" action to grant.
+ * What each function's code does on the table, action by action, and on which partitions. IAM
+ * authorizes each item of a TransactWriteItems call by its own action (Put → PutItem, Update →
+ * UpdateItem), so there is no "TransactWriteItems" action to grant, and it checks every key of a
+ * BatchGetItem or transaction against the partition condition.
  */
-export const TABLE_ACTIONS = {
-  /** Reads the symbol's and the pool's cells (BatchGetItem), writes the decision (PutItem). */
-  select: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+export const TABLE_ACCESS = {
+  select: [
+    /** Reads the symbol's and the pool's cells. */
+    {
+      actions: ['dynamodb:BatchGetItem'],
+      partitions: [...PARTITION_PATTERNS.symbol, ...PARTITION_PATTERNS.pool],
+    },
+    /** Writes the decision, and nothing else. */
+    { actions: ['dynamodb:PutItem'], partitions: PARTITION_PATTERNS.decision },
+  ],
   /**
    * Reads the decision (GetItem) and its cells (BatchGetItem), then in one TransactWriteItems
    * closes the decision (Update) and writes the cells (Put); after a lost race, takes a place in
-   * the cell's reward queue (UpdateItem).
+   * the cell's reward queue (UpdateItem, in the cell's partition).
    */
-  reward: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  /** Reads a decision (GetItem), queries a symbol's cells (Query). */
-  stats: ['dynamodb:GetItem', 'dynamodb:Query'],
-} as const;
+  reward: [
+    {
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      partitions: [...PARTITION_PATTERNS.decision, ...PARTITION_PATTERNS.symbol, ...PARTITION_PATTERNS.pool],
+    },
+  ],
+  /** Reads a decision (GetItem, also the health check's probe) and queries a symbol's cells. */
+  stats: [
+    {
+      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+      partitions: [...PARTITION_PATTERNS.decision, ...PARTITION_PATTERNS.symbol],
+    },
+  ],
+} as const satisfies Record<string, readonly TableGrant[]>;
 
 /** Async delivery of TradeClosed: how long EventBridge and then Lambda keep trying before the queues take over. */
 const DELIVERY = {
@@ -45,6 +78,12 @@ const DELIVERY = {
   /** The longest SQS allows, so an operator has two weeks to inspect and redrive. */
   queueRetention: Duration.days(14),
 } as const;
+
+/**
+ * The health check's own throttle: a few load balancers and monitors probing every few seconds
+ * need far less, and an unsigned route must not be a way to spend the stage's capacity.
+ */
+export const OPEN_ROUTE_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
 
 const handlerPath = (name: string) =>
   fileURLToPath(new URL(`../functions/${name}/handler.ts`, import.meta.url));
@@ -147,14 +186,21 @@ export class SelectorStack extends Stack {
       timeout: Duration.seconds(10),
     });
     const grants = [
-      [select, TABLE_ACTIONS.select, false],
-      [reward, TABLE_ACTIONS.reward, true],
-      [stats, TABLE_ACTIONS.stats, false],
+      [select, TABLE_ACCESS.select, false],
+      [reward, TABLE_ACCESS.reward, true],
+      [stats, TABLE_ACCESS.stats, false],
     ] as const;
-    for (const [fn, actions, asyncInvoked] of grants) {
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: [...actions], resources: [this.table.tableArn] }),
-      );
+    for (const [fn, access, asyncInvoked] of grants) {
+      for (const grant of access as readonly TableGrant[]) {
+        fn.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: [...grant.actions],
+            resources: [this.table.tableArn],
+            // ForAllValues: every key the request touches must match one of the patterns.
+            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
+          }),
+        );
+      }
       acknowledgeFunctionFindings(fn, asyncInvoked, settings.tracing);
     }
 
@@ -179,11 +225,34 @@ export class SelectorStack extends Stack {
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
-    const selectIntegration = new HttpLambdaIntegration('SelectIntegration', select.function);
-    const statsIntegration = new HttpLambdaIntegration('StatsIntegration', stats.function);
-    this.api.addRoutes({ path: '/v1/select', methods: [HttpMethod.POST], integration: selectIntegration });
-    for (const path of ['/v1/strategies', '/v1/stats', '/v1/decisions/{decisionId}']) {
-      this.api.addRoutes({ path, methods: [HttpMethod.GET], integration: statsIntegration });
+    const integrations = {
+      select: new HttpLambdaIntegration('SelectIntegration', select.function),
+      stats: new HttpLambdaIntegration('StatsIntegration', stats.function),
+    };
+    for (const route of Object.values(HTTP_ROUTES)) {
+      const added = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: integrations[route.function],
+        ...(route.authorization === 'none' ? { authorizer: new HttpNoneAuthorizer() } : {}),
+      });
+      const [open] = route.authorization === 'none' ? added : [];
+      if (open !== undefined) {
+        // The open route gets its own small bucket, so probes cannot spend the bots' requests; the
+        // stage must be created after the route its settings name.
+        (this.stage.node.defaultChild as CfnStage).routeSettings = {
+          [routeKey(route)]: {
+            ThrottlingRateLimit: OPEN_ROUTE_THROTTLE.rateLimit,
+            ThrottlingBurstLimit: OPEN_ROUTE_THROTTLE.burstLimit,
+          },
+        };
+        this.stage.node.addDependency(open);
+        Validations.of(open).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'The health check is open on purpose: load balancers and uptime monitors cannot sign SigV4. It answers only whether the table answers, reads one key that never exists, and the stage throttle bounds it.',
+        });
+      }
     }
 
     const eventSource = settings.functionEnvironment.EVENT_SOURCE;
@@ -209,7 +278,9 @@ export class SelectorStack extends Stack {
     });
 
     const observability = new SelectorObservability(this, 'Observability', {
-      functions: { Select: select.function, Reward: reward.function, Stats: stats.function },
+      functions: { Select: select.function, Stats: stats.function },
+      asyncFunction: { name: 'Reward', fn: reward.function },
+      table: this.table,
       deadLetterQueues: { TradeClosedDelivery: deliveryDlq, RewardFailure: rewardFailures },
       stage: this.stage,
       alarmEmail: settings.alarmEmail,

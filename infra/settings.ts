@@ -47,10 +47,17 @@ export const CONTEXT_KEYS = {
 /** Bus name meaning "the account's default bus" rather than one the stack creates. */
 export const DEFAULT_EVENT_BUS = 'default';
 
+/**
+ * The throttle absorbs a candle close: a fleet selecting for 500 symbols sends 500 requests
+ * within a second or two, so the bucket holds 1,000 (that burst twice over, or two fleets) and
+ * refills at 500 a second (the next timeframe's close, or retries, a few seconds later). Both
+ * stay far below the Region's account limit (10,000/s, burst 5,000) that all APIs share; see
+ * docs/operations.md, "API throttling".
+ */
 const DEFAULTS = {
   logRetentionDays: 30,
-  throttleRateLimit: 50,
-  throttleBurstLimit: 100,
+  throttleRateLimit: 500,
+  throttleBurstLimit: 1000,
 } as const;
 
 export class SettingsError extends Error {

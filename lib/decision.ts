@@ -1,6 +1,6 @@
 import type { ArmId, ArmSpec } from './arms';
 import type { ExitPlan } from './exit-plan';
-import type { ArmValue } from './learners/learner';
+import type { ArmValue, CandidateEvidence } from './learners/learner';
 import type { ImplausibleReason } from './plausibility';
 import type { RegimeResult } from './regimes/regime-detector';
 import type { ArmCredit } from './reward-credit';
@@ -91,6 +91,8 @@ export interface Decision {
   candidates: ArmId[];
   /** What the learner knew of each candidate when it chose. */
   values: Partial<Record<ArmId, ArmValue>>;
+  /** What the learner weighed, per candidate (learners that weigh evidence). */
+  evidence?: Partial<Record<ArmId, CandidateEvidence>>;
   /** One sentence: why this arm. */
   reason: string;
   explored: boolean;
@@ -108,6 +110,10 @@ export interface Decision {
   expiresAt: number;
   /** `t` of the last candle the decision was made on: a TradeClosed `path` must start after it. */
   lastCandleAt?: number;
+  /** The select's `idempotencyKey`, when it sent one (the decision id is derived from it). */
+  idempotencyKey?: string;
+  /** Hash of the select request with that key, to tell a retry from a reuse of the key. */
+  requestHash?: string;
   reward?: DecisionReward;
   /** The latest refused reward, while the decision is REJECTED (kept once it is closed later). */
   rejection?: DecisionRejection;

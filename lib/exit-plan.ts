@@ -106,6 +106,42 @@ export function buildExitPlan(input: {
   };
 }
 
+/** A plan as the select response spells it: the levels, each target without its ATR multiple. */
+export interface PlanLevels {
+  entry: number;
+  atr: number;
+  stopLoss: number;
+  takeProfits: readonly { price: number; r: number; closeFraction: number }[];
+  breakEven: { triggerPrice: number };
+  trailing: { activationPrice: number; distance: number };
+}
+
+/**
+ * The exit plan of a select response, as the simulator and a bot's position manager read it
+ * (each target's ATR multiple is restored from its price).
+ * @throws RangeError when the plan does not have three targets.
+ */
+export function exitPlanFromLevels(levels: PlanLevels): ExitPlan {
+  const [tp1, tp2, tp3] = levels.takeProfits;
+  if (tp1 === undefined || tp2 === undefined || tp3 === undefined || levels.takeProfits.length !== 3) {
+    throw new RangeError(`a plan has three take-profits, this one has ${levels.takeProfits.length}`);
+  }
+  const target = (tp: typeof tp1): PlannedTakeProfit => ({
+    price: tp.price,
+    r: tp.r,
+    closeFraction: tp.closeFraction,
+    atrMultiple: Math.abs(tp.price - levels.entry) / levels.atr,
+  });
+  return {
+    entry: levels.entry,
+    atr: levels.atr,
+    stopLoss: levels.stopLoss,
+    takeProfits: [target(tp1), target(tp2), target(tp3)],
+    breakEven: { triggerPrice: levels.breakEven.triggerPrice },
+    trailing: { activationPrice: levels.trailing.activationPrice, distance: levels.trailing.distance },
+  };
+}
+
 /** Price distance from entry to the initial stop: the "1R" of the trade. */
 export function initialRiskPerUnit(plan: ExitPlan): number {
   return Math.abs(plan.entry - plan.stopLoss);

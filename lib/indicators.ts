@@ -143,6 +143,23 @@ export function bollingerWidthSeries(
   );
 }
 
+/**
+ * How many standard deviations each close sits from its Bollinger middle band: (close − SMA) / σ
+ * over the `period` closes ending at that bar (population σ, as the bands use). `undefined` in the
+ * warm-up and where the closes did not move (σ = 0).
+ */
+export function bollingerZScoreSeries(closes: readonly number[], period = BOLLINGER_PERIOD): IndicatorLine {
+  // With a 1σ band, upper − middle is σ itself.
+  const bands = BollingerBands.calculate({ period, stdDev: 1, values: [...closes], format: exact });
+  const offset = closes.length - bands.length;
+  return closes.map((close, index) => {
+    const band = bands[index - offset];
+    if (band === undefined) return undefined;
+    const sigma = band.upper - band.middle;
+    return sigma > 0 ? finiteOrUndefined((close - band.middle) / sigma) : undefined;
+  });
+}
+
 /** Volume of each bar over the mean volume of the `lookback` bars before it. */
 export function volumeRatioSeries(
   candles: readonly Candle[],

@@ -91,9 +91,10 @@ export interface RewardFacts {
   realizedR: number;
   /** The R of the whole position closed at the reported exit price, when one was reported. */
   exitPriceR?: number;
-  /** `t` and open of the path's first candle, when a non-empty path was sent. */
+  /** `t` of the path's first candle, when a non-empty path was sent. */
   pathStartsAt?: number;
-  pathFirstOpen?: number;
+  /** The path's opens, oldest first: each must lie near the close before it (the entry, for the first). */
+  pathOpens?: readonly { o: number; c: number }[];
   /** Epoch ms of the close. */
   closedAt: number;
   /** Epoch ms now. */
@@ -105,8 +106,9 @@ export interface RewardFacts {
  * Checked in order: |R| against the absolute bound, R against the plan's reach widened by the
  * gap allowance (below −1 − allowance, above Σ fraction·r + allowance, the allowance being
  * `rewardGapAllowanceAtr` ATRs in the plan's R), the exit price's R against the stop and the
- * farthest target, the path's first open against the entry (within `entryMaxDistanceAtr` ATRs,
- * as an entry price must be: farther, the candles belong to another market), the close time
+ * farthest target, the path's opens (the first within `entryMaxDistanceAtr` ATRs of the entry,
+ * as an entry price must be, and every later open within as many ATRs of the close before it:
+ * farther, the candles belong to another market), the close time
  * against the decision and the clock (both widened by the skew), and the path's first candle
  * against the decision's last one.
  */
@@ -139,14 +141,15 @@ export function rewardImplausibility(
       };
     }
   }
-  if (facts.pathFirstOpen !== undefined) {
-    const distanceAtr = Math.abs(facts.pathFirstOpen - plan.entry) / plan.atr;
-    if (!(distanceAtr <= settings.entryMaxDistanceAtr)) {
-      return {
-        reason: 'path-off-market',
-        message: `the path opens at ${facts.pathFirstOpen}, ${fixed(distanceAtr)} ATRs from the entry ${plan.entry} (at most ${settings.entryMaxDistanceAtr}): its candles do not belong to this trade`,
-      };
-    }
+  const gap = largestGap(plan, facts.pathOpens ?? []);
+  if (gap !== undefined && !(gap.distanceAtr <= settings.entryMaxDistanceAtr)) {
+    return {
+      reason: 'path-off-market',
+      message:
+        gap.bar === 0
+          ? `the path opens at ${gap.open}, ${fixed(gap.distanceAtr)} ATRs from the entry ${plan.entry} (at most ${settings.entryMaxDistanceAtr}): its candles do not belong to this trade`
+          : `the path's bar ${gap.bar} opens at ${gap.open}, ${fixed(gap.distanceAtr)} ATRs from the close before it, ${gap.from} (at most ${settings.entryMaxDistanceAtr}): its candles do not belong to this trade`,
+    };
   }
   if (facts.closedAt < facts.createdAt - settings.clockSkewMs) {
     return {
@@ -171,6 +174,26 @@ export function rewardImplausibility(
     };
   }
   return undefined;
+}
+
+/**
+ * The path's largest gap, in ATRs: each bar's open against the close before it (the first
+ * bar's against the entry). Bounding it bounds how far past a level a simulated fill can land,
+ * so no arm the path prices can be credited an R far beyond its reach.
+ */
+function largestGap(
+  plan: ExitPlan,
+  bars: readonly { o: number; c: number }[],
+): { bar: number; open: number; from: number; distanceAtr: number } | undefined {
+  let largest: { bar: number; open: number; from: number; distanceAtr: number } | undefined;
+  let from = plan.entry;
+  for (const [bar, { o, c }] of bars.entries()) {
+    const distanceAtr = Math.abs(o - from) / plan.atr;
+    if (largest === undefined || !(distanceAtr <= largest.distanceAtr))
+      largest = { bar, open: o, from, distanceAtr };
+    from = c;
+  }
+  return largest;
 }
 
 function fixed(r: number): string {

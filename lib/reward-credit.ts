@@ -184,7 +184,8 @@ export function creditClosedTrade(
       : realizedRFromExit(decision.plan, decision.side, trade.exitPrice);
   const reported = trade.realizedR ?? exitPriceR;
   if (reported === undefined) throw new TypeError('a reward needs realizedR or exitPrice');
-  const realizedR = Number.isFinite(reported) ? quantizeR(reported) : reported;
+  // Only an R a cell could hold is put on its grid; any other is refused below as it was reported.
+  const realizedR = Math.abs(reported) <= MAX_CREDITABLE_ABS_R ? quantizeR(reported) : reported;
   const path = options.fullInformation ? trade.path : undefined;
   if (!(Math.abs(realizedR) <= MAX_CREDITABLE_ABS_R)) {
     return {
@@ -205,7 +206,7 @@ export function creditClosedTrade(
         ...(decision.lastCandleAt === undefined ? {} : { lastCandleAt: decision.lastCandleAt }),
         realizedR,
         ...(exitPriceR === undefined ? {} : { exitPriceR }),
-        ...(first === undefined ? {} : { pathFirstOpen: first.o }),
+        ...(trade.path === undefined ? {} : { pathOpens: trade.path }),
         ...(first?.t === undefined ? {} : { pathStartsAt: first.t }),
         closedAt: trade.closedAt,
         now: options.now,

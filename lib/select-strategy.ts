@@ -2,9 +2,15 @@ import { type ArmId, type ArmSpec, getArm } from './arms';
 import type { SelectRequest } from './contract/select-request';
 import { chooseFramed, frameDecision, framedPlan } from './decide';
 import { type Decision, decisionExpiresAt, type ShadowChoice } from './decision';
-import type { ArmValue, Choice } from './learners/learner';
+import type { ArmValue, CandidateEvidence, Choice } from './learners/learner';
 import type { Policy } from './policy';
 import type { RegimeResult } from './regimes/regime-detector';
+import {
+  idempotentDecisionId,
+  type RecordedDecision,
+  recordDecisionOnce,
+  selectRequestHash,
+} from './select-idempotency';
 import type { SelectionStore } from './store/selector-store';
 import type { Clock, Rng, Side, StrategyId } from './types';
 
@@ -31,7 +37,7 @@ export interface SelectResponse {
     trailing: { activationPrice: number; distance: number };
   };
   /** Per candidate arm: what the learner ranks it by, its cell's count, and the evidence behind it. */
-  candidates: Partial<Record<ArmId, ArmValue>>;
+  candidates: Partial<Record<ArmId, ArmValue & { evidence?: CandidateEvidence }>>;
 }
 
 export interface SelectSettings {
@@ -57,7 +63,8 @@ export interface SelectStrategyDeps {
   newDecisionId: () => string;
 }
 
-export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
+/** The decision answered, and whether an earlier call with the same idempotency key recorded it. */
+export type SelectStrategy = (request: SelectRequest) => Promise<RecordedDecision>;
 
 /**
  * The select use case: the decide core (`frameDecision`: regime, entry, the candidates whose plan
@@ -66,8 +73,10 @@ export type SelectStrategy = (request: SelectRequest) => Promise<Decision>;
  * request), and one conditional write of the decision. The decision is written before it is
  * answered, so every answer can be rewarded. With the learner disabled the default strategy is
  * answered with propensity 1, and the learner's own choice is still computed and recorded as
- * `shadowChoice` (shadow mode), so learning continues.
+ * `shadowChoice` (shadow mode), so learning continues. A request with an `idempotencyKey` that
+ * was already answered gets that answer again (`recordDecisionOnce`).
  *
+ * @throws IdempotencyConflictError when the key was used for a different request.
  * @throws ValidationError when the candles cannot size a plan (no price range: ATR 0), the entry
  *   price is unusable or far from the market, or no plan keeps its prices positive.
  */
@@ -82,10 +91,11 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
     const answered = settings.enabled ? choice : disabledChoice(settings.defaultStrategy, choice);
     const arm = getArm(answered.arm);
     const createdAt = deps.clock();
+    const key = request.idempotencyKey;
     const lastCandle = request.candles[request.candles.length - 1];
 
     const decision: Decision = {
-      decisionId: deps.newDecisionId(),
+      decisionId: key === undefined ? deps.newDecisionId() : idempotentDecisionId(key),
       status: 'OPEN',
       symbol: request.symbol,
       side: request.side,
@@ -96,6 +106,7 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
       plan: framedPlan(framed, request.side, arm.id),
       candidates: framed.candidates,
       values: choice.values,
+      ...(choice.evidence === undefined ? {} : { evidence: choice.evidence }),
       reason: answered.reason,
       explored: answered.explored,
       propensity: answered.propensity,
@@ -107,9 +118,9 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
       ...(lastCandle === undefined ? {} : { lastCandleAt: lastCandle.t }),
       createdAt,
       expiresAt: decisionExpiresAt(createdAt, settings.decisionTtlDays),
+      ...(key === undefined ? {} : { idempotencyKey: key, requestHash: selectRequestHash(request) }),
     };
-    await store.recordDecision(decision);
-    return decision;
+    return recordDecisionOnce(store, decision);
   };
 }
 
@@ -138,13 +149,10 @@ export function toSelectResponse(decision: Decision): SelectResponse {
     candidates: Object.fromEntries(
       decision.candidates.map((id) => {
         const arm = decision.values[id];
+        const evidence = decision.evidence?.[id];
         return [
           id,
-          {
-            value: arm?.value ?? 0,
-            count: arm?.count ?? 0,
-            ...(arm?.evidence === undefined ? {} : { evidence: arm.evidence }),
-          },
+          { value: arm?.value ?? 0, count: arm?.count ?? 0, ...(evidence === undefined ? {} : { evidence }) },
         ];
       }),
     ),

@@ -97,8 +97,9 @@ const TARGET_REASONS = ['take_profit_1', 'take_profit_2', 'take_profit_3'] as co
  * - `exitReason` is `take_profit` only when all three targets filled; otherwise it is the reason
  *   of the fill that closed the remainder.
  *
- * Allocation is one result object and its fills (at most four), so running every profile for
- * every trade of a long backtest stays cheap.
+ * The bar-by-bar rules are `ManagedPosition`'s, which a live bot runs one bar at a time; this
+ * plays them over the whole path at once. Allocation is the position, one result object and its
+ * fills (at most four), so running every profile for every trade of a long backtest stays cheap.
  *
  * @throws InvalidSimulationInputError when there is no bar after `startIndex`, `horizonBars` is
  *   not a positive integer, `startIndex` is not a non-negative integer, or the plan's stop is on
@@ -108,12 +109,7 @@ export function simulateTrade(input: SimulateTradeInput): TradeOutcome {
   const { side, plan, bars } = input;
   const horizonBars = input.horizonBars ?? DEFAULT_HORIZON_BARS;
   const startIndex = input.startIndex ?? 0;
-  if (!Number.isInteger(horizonBars) || horizonBars < 1) {
-    throw new InvalidSimulationInputError(
-      'horizonBars',
-      `horizonBars must be a positive integer, got ${horizonBars}`,
-    );
-  }
+  requireHorizon(horizonBars);
   if (!Number.isInteger(startIndex) || startIndex < 0) {
     throw new InvalidSimulationInputError(
       'startIndex',
@@ -123,98 +119,182 @@ export function simulateTrade(input: SimulateTradeInput): TradeOutcome {
   if (bars.length <= startIndex) {
     throw new InvalidSimulationInputError('bars', 'no bar after entry to simulate');
   }
-  const isLong = side === 'LONG';
-  const entry = plan.entry;
-  if (isLong ? !(plan.stopLoss < entry) : !(plan.stopLoss > entry)) {
-    throw new InvalidSimulationInputError('plan', `the plan's stop is not on the ${side} side of its entry`);
-  }
-
-  // Signed: positive for LONG, negative for SHORT, so (price − entry) / risk is R for both sides.
-  const risk = entry - plan.stopLoss;
-  const beTrigger = plan.breakEven.triggerPrice;
-  const trailActivation = plan.trailing.activationPrice;
-  const trailOffset = isLong ? -plan.trailing.distance : plan.trailing.distance;
-
-  const fills: Fill[] = [];
-  let pnl = 0; // Σ fraction × (price − entry)
-  let nextTarget = 0;
-  let stop = plan.stopLoss;
-  let stopKind: StopKind = 'stop_loss';
-  let breakEvenArmed = false;
-  let trailingArmed = false;
-  let best = entry; // highest high (LONG) or lowest low (SHORT) since entry
-
+  const position = new ManagedPosition(side, plan, horizonBars);
   const lastBar = Math.min(bars.length - startIndex, horizonBars) - 1;
   for (let i = 0; i <= lastBar; i++) {
-    const bar = bars[startIndex + i] as Bar;
+    const outcome = position.onBar(bars[startIndex + i] as Bar);
+    if (outcome !== undefined) return outcome;
+  }
+  return position.closeAt((bars[startIndex + lastBar] as Bar).c, 'end_of_data');
+}
+
+function requireHorizon(horizonBars: number): void {
+  if (!Number.isInteger(horizonBars) || horizonBars < 1) {
+    throw new InvalidSimulationInputError(
+      'horizonBars',
+      `horizonBars must be a positive integer, got ${horizonBars}`,
+    );
+  }
+}
+
+/**
+ * One position managed with its exit plan, one bar at a time, by the rules listed on
+ * `simulateTrade` (which runs this over a whole path): what a bot does as each bar closes, with
+ * fills, stop moves and the horizon exactly as the backtest and the counterfactual updates see
+ * them.
+ */
+export class ManagedPosition {
+  /** Every fill so far, in the order they happened. */
+  readonly fills: Fill[] = [];
+  private readonly isLong: boolean;
+  private readonly entry: number;
+  // Signed: positive for LONG, negative for SHORT, so (price − entry) / risk is R for both sides.
+  private readonly risk: number;
+  private readonly trailOffset: number;
+  private pnl = 0; // Σ fraction × (price − entry)
+  private nextTarget = 0;
+  private currentStop: number;
+  private currentStopKind: StopKind = 'stop_loss';
+  private breakEvenArmed = false;
+  private trailingArmed = false;
+  private best: number; // highest high (LONG) or lowest low (SHORT) since entry
+  private barsPlayed = 0;
+  private result: TradeOutcome | undefined;
+
+  /**
+   * @throws InvalidSimulationInputError when `horizonBars` is not a positive integer or the plan's
+   *   stop is on the wrong side of its entry for `side`.
+   */
+  constructor(
+    side: Side,
+    private readonly plan: ExitPlan,
+    private readonly horizonBars: number = DEFAULT_HORIZON_BARS,
+  ) {
+    requireHorizon(horizonBars);
+    this.isLong = side === 'LONG';
+    this.entry = plan.entry;
+    if (this.isLong ? !(plan.stopLoss < this.entry) : !(plan.stopLoss > this.entry)) {
+      throw new InvalidSimulationInputError(
+        'plan',
+        `the plan's stop is not on the ${side} side of its entry`,
+      );
+    }
+    this.risk = this.entry - plan.stopLoss;
+    this.trailOffset = this.isLong ? -plan.trailing.distance : plan.trailing.distance;
+    this.currentStop = plan.stopLoss;
+    this.best = this.entry;
+  }
+
+  /** The stop in force for the next bar, and what set it. */
+  get stop(): { price: number; kind: StopKind } {
+    return { price: this.currentStop, kind: this.currentStopKind };
+  }
+
+  /** The outcome once the position is flat; undefined while it is open. */
+  get outcome(): TradeOutcome | undefined {
+    return this.result;
+  }
+
+  /**
+   * Plays the next bar after entry (the first call is the bar after the entry bar). Returns the
+   * outcome when this bar made the position flat (a stop, the last target, or the horizon),
+   * undefined while it stays open.
+   * @throws RangeError when the position is already flat.
+   */
+  onBar(bar: Bar): TradeOutcome | undefined {
+    if (this.result !== undefined) throw new RangeError('the position is already closed');
+    const { isLong, plan, entry } = this;
+    const i = this.barsPlayed++;
     const open = bar.o;
     const favourable = isLong ? bar.h : bar.l;
     const adverse = isLong ? bar.l : bar.h;
 
     // The open comes first in time: a gap through the stop or through targets fills there.
-    if (isLong ? open <= stop : open >= stop) {
-      return closeRemainder(fills, pnl, nextTarget, plan, i, open, stopKind, risk);
+    if (isLong ? open <= this.currentStop : open >= this.currentStop) {
+      return this.closeRemainder(i, open, this.currentStopKind);
     }
-    while (nextTarget < 3) {
-      const target = plan.takeProfits[nextTarget] as PlannedTakeProfit;
+    while (this.nextTarget < 3) {
+      const target = plan.takeProfits[this.nextTarget] as PlannedTakeProfit;
       if (isLong ? open < target.price : open > target.price) break;
-      fills.push({
-        barIndex: i,
-        price: open,
-        fraction: target.closeFraction,
-        reason: TARGET_REASONS[nextTarget] as FillReason,
-      });
-      pnl += target.closeFraction * (open - entry);
-      nextTarget++;
+      this.fill(i, open, target.closeFraction);
     }
-    if (nextTarget === 3) return finish(fills, pnl, risk, 'take_profit', i);
+    if (this.nextTarget === 3) return this.finish('take_profit', i);
 
     // Inside the bar the order of high and low is unknown: a touched stop wins.
-    if (isLong ? adverse <= stop : adverse >= stop) {
-      return closeRemainder(fills, pnl, nextTarget, plan, i, stop, stopKind, risk);
+    if (isLong ? adverse <= this.currentStop : adverse >= this.currentStop) {
+      return this.closeRemainder(i, this.currentStop, this.currentStopKind);
     }
-    while (nextTarget < 3) {
-      const target = plan.takeProfits[nextTarget] as PlannedTakeProfit;
+    while (this.nextTarget < 3) {
+      const target = plan.takeProfits[this.nextTarget] as PlannedTakeProfit;
       if (isLong ? favourable < target.price : favourable > target.price) break;
-      fills.push({
-        barIndex: i,
-        price: target.price,
-        fraction: target.closeFraction,
-        reason: TARGET_REASONS[nextTarget] as FillReason,
-      });
-      pnl += target.closeFraction * (target.price - entry);
-      nextTarget++;
+      this.fill(i, target.price, target.closeFraction);
     }
-    if (nextTarget === 3) return finish(fills, pnl, risk, 'take_profit', i);
+    if (this.nextTarget === 3) return this.finish('take_profit', i);
 
-    if (i === horizonBars - 1) {
-      return closeRemainder(fills, pnl, nextTarget, plan, i, bar.c, 'horizon', risk);
-    }
+    if (i === this.horizonBars - 1) return this.closeRemainder(i, bar.c, 'horizon');
 
     // Stop adjustments earned in this bar apply from the next one.
-    if (isLong ? favourable > best : favourable < best) best = favourable;
-    if (!breakEvenArmed && (isLong ? favourable >= beTrigger : favourable <= beTrigger))
-      breakEvenArmed = true;
-    if (!trailingArmed && (isLong ? favourable >= trailActivation : favourable <= trailActivation)) {
-      trailingArmed = true;
+    if (isLong ? favourable > this.best : favourable < this.best) this.best = favourable;
+    const beTrigger = plan.breakEven.triggerPrice;
+    const trailActivation = plan.trailing.activationPrice;
+    if (!this.breakEvenArmed && (isLong ? favourable >= beTrigger : favourable <= beTrigger))
+      this.breakEvenArmed = true;
+    if (!this.trailingArmed && (isLong ? favourable >= trailActivation : favourable <= trailActivation)) {
+      this.trailingArmed = true;
     }
-    if (breakEvenArmed && (isLong ? entry > stop : entry < stop)) {
-      stop = entry;
-      stopKind = 'break_even';
+    if (this.breakEvenArmed && (isLong ? entry > this.currentStop : entry < this.currentStop)) {
+      this.currentStop = entry;
+      this.currentStopKind = 'break_even';
     }
-    if (trailingArmed) {
-      const trail = best + trailOffset;
-      if (isLong ? trail > stop : trail < stop) {
-        stop = trail;
-        stopKind = 'trailing_stop';
-      } else if (trail === stop && stopKind === 'break_even') {
-        stopKind = 'trailing_stop';
+    if (this.trailingArmed) {
+      const trail = this.best + this.trailOffset;
+      if (isLong ? trail > this.currentStop : trail < this.currentStop) {
+        this.currentStop = trail;
+        this.currentStopKind = 'trailing_stop';
+      } else if (trail === this.currentStop && this.currentStopKind === 'break_even') {
+        this.currentStopKind = 'trailing_stop';
       }
     }
+    return undefined;
   }
 
-  const last = bars[startIndex + lastBar] as Bar;
-  return closeRemainder(fills, pnl, nextTarget, plan, lastBar, last.c, 'end_of_data', risk);
+  /**
+   * Closes whatever is still open at `price` on the last bar played (`end_of_data`: the bars
+   * ran out before the horizon).
+   * @throws RangeError when the position is already flat or no bar was played.
+   */
+  closeAt(price: number, reason: 'end_of_data' = 'end_of_data'): TradeOutcome {
+    if (this.result !== undefined) throw new RangeError('the position is already closed');
+    if (this.barsPlayed === 0) throw new RangeError('no bar after entry was played');
+    return this.closeRemainder(this.barsPlayed - 1, price, reason);
+  }
+
+  private fill(barIndex: number, price: number, fraction: number): void {
+    this.fills.push({
+      barIndex,
+      price,
+      fraction,
+      reason: TARGET_REASONS[this.nextTarget] as FillReason,
+    });
+    this.pnl += fraction * (price - this.entry);
+    this.nextTarget++;
+  }
+
+  private closeRemainder(
+    barIndex: number,
+    price: number,
+    reason: StopKind | 'horizon' | 'end_of_data',
+  ): TradeOutcome {
+    const fraction = remainingFraction(this.plan, this.nextTarget);
+    this.fills.push({ barIndex, price, fraction, reason });
+    this.pnl += fraction * (price - this.entry);
+    return this.finish(reason, barIndex);
+  }
+
+  private finish(exitReason: ExitReason, exitBarIndex: number): TradeOutcome {
+    this.result = { realizedR: this.pnl / this.risk, exitReason, exitBarIndex, fills: this.fills };
+    return this.result;
+  }
 }
 
 /** Fraction of the original position still open when targets before `nextTarget` have filled. */
@@ -223,29 +303,4 @@ function remainingFraction(plan: ExitPlan, nextTarget: number): number {
   if (nextTarget === 0) return tp1.closeFraction + tp2.closeFraction + tp3.closeFraction;
   if (nextTarget === 1) return tp2.closeFraction + tp3.closeFraction;
   return tp3.closeFraction;
-}
-
-function closeRemainder(
-  fills: Fill[],
-  pnl: number,
-  nextTarget: number,
-  plan: ExitPlan,
-  barIndex: number,
-  price: number,
-  reason: StopKind | 'horizon' | 'end_of_data',
-  risk: number,
-): TradeOutcome {
-  const fraction = remainingFraction(plan, nextTarget);
-  fills.push({ barIndex, price, fraction, reason });
-  return finish(fills, pnl + fraction * (price - plan.entry), risk, reason, barIndex);
-}
-
-function finish(
-  fills: Fill[],
-  pnl: number,
-  risk: number,
-  exitReason: ExitReason,
-  exitBarIndex: number,
-): TradeOutcome {
-  return { realizedR: pnl / risk, exitReason, exitBarIndex, fills };
 }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ValidationError } from '../../lib/contract/validation-error';
+import { IdempotencyConflictError } from '../../lib/select-idempotency';
 import type { Log } from './telemetry';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
@@ -14,8 +15,9 @@ export function jsonResponse(statusCode: number, body: unknown): HttpResponse {
 }
 
 /**
- * The one error→HTTP mapping: validation → 400 with its issues, not found → 404, anything else
- * → a 500 that says nothing about the cause (which is logged, with the request id).
+ * The one error→HTTP mapping: validation → 400 with its issues, not found → 404, an idempotency
+ * key reused for another request → 409 naming the field, anything else → a 500 that says nothing
+ * about the cause (which is logged, with the request id).
  */
 export function errorResponse(error: unknown, log: Log, context: Record<string, unknown> = {}): HttpResponse {
   if (error instanceof ValidationError) {
@@ -23,6 +25,13 @@ export function errorResponse(error: unknown, log: Log, context: Record<string, 
   }
   if (error instanceof NotFoundError) {
     return jsonResponse(404, { error: 'NotFound', message: error.message });
+  }
+  if (error instanceof IdempotencyConflictError) {
+    return jsonResponse(409, {
+      error: 'IdempotencyConflict',
+      message: error.message,
+      issues: [{ path: 'idempotencyKey', message: 'was already used for a different request' }],
+    });
   }
   log.error('request failed', { ...context, error: describeError(error) });
   return jsonResponse(500, { error: 'InternalError', message: 'Internal error' });

@@ -8,7 +8,7 @@ import { DynamoSelectorStore } from '../../lib/store/dynamo-selector-store';
 import { createDynamoClients } from '../../lib/store/dynamodb-client';
 import type { SelectorStore } from '../../lib/store/selector-store';
 import type { Clock, Rng } from '../../lib/types';
-import { createPowertoolsTelemetry, type Telemetry } from './telemetry';
+import { createPowertools, createPowertoolsTelemetry, type Powertools, type Telemetry } from './telemetry';
 
 export type FunctionName = 'select' | 'reward' | 'stats';
 
@@ -32,6 +32,11 @@ export interface SelectorRuntime {
   readonly sleep: (ms: number) => Promise<void>;
   /** The reward's conflict retry bound; the use case's default when absent. */
   readonly retry?: RewardRetryPolicy;
+  /**
+   * The Powertools behind the default telemetry and the traced DynamoDB client (Lambda);
+   * undefined when a host replaced both.
+   */
+  readonly powertools?: Powertools;
 }
 
 /** What a non-Lambda host (local stack, tests) replaces; anything left out is built as in Lambda. */
@@ -59,10 +64,12 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  */
 export function buildSelectorRuntime(config: Config, overrides: RuntimeOverrides = {}): SelectorRuntime {
   const { seed } = overrides;
-  const telemetry = overrides.telemetry ?? (() => createPowertoolsTelemetry());
+  const powertools =
+    overrides.telemetry !== undefined && overrides.store !== undefined ? undefined : createPowertools();
+  const telemetry = overrides.telemetry ?? (() => createPowertoolsTelemetry(powertools));
   return {
     config,
-    store: overrides.store ?? createRuntimeStore(config),
+    store: overrides.store ?? createRuntimeStore(config, powertools),
     policy: overrides.policy ?? configuredPolicy(config),
     telemetry,
     selectRng: seed === undefined ? systemRng : seededRng(seed),
@@ -71,6 +78,7 @@ export function buildSelectorRuntime(config: Config, overrides: RuntimeOverrides
     newDecisionId: overrides.newDecisionId ?? randomUUID,
     sleep: overrides.sleep ?? sleep,
     ...(overrides.retry === undefined ? {} : { retry: overrides.retry }),
+    ...(powertools === undefined ? {} : { powertools }),
   };
 }
 
@@ -81,10 +89,11 @@ export function configuredPolicy(config: Config): Policy {
 
 /**
  * The store every function uses in Lambda: one client per execution environment, created at
- * cold start, on the table named by TABLE_NAME.
+ * cold start, on the table named by TABLE_NAME, each request traced as a subsegment when
+ * `powertools` is given and tracing is on.
  * @throws ConfigError when TABLE_NAME is not set, so that the cold start fails loudly.
  */
-export function createRuntimeStore(config: Config): DynamoSelectorStore {
+export function createRuntimeStore(config: Config, powertools?: Powertools): DynamoSelectorStore {
   if (config.tableName === undefined) {
     throw new ConfigError([
       {
@@ -94,5 +103,9 @@ export function createRuntimeStore(config: Config): DynamoSelectorStore {
       },
     ]);
   }
-  return new DynamoSelectorStore(createDynamoClients().documentClient, config.tableName);
+  const tracing =
+    powertools === undefined
+      ? {}
+      : { instrument: <T>(client: T): T => powertools.tracer.captureAWSv3Client(client) };
+  return new DynamoSelectorStore(createDynamoClients(tracing).documentClient, config.tableName);
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/observability';
 
 /** Structured log lines; Powertools' Logger fits it, and tests pass a recorder. */
@@ -26,13 +27,32 @@ export interface Telemetry {
 const UNITS = { Count: MetricUnit.Count, Seconds: MetricUnit.Seconds, None: MetricUnit.NoUnit } as const;
 
 /**
+ * A Lambda function's Powertools utilities, created once per execution environment and shared by
+ * its telemetry, its traced DynamoDB client and its handler's instrumentation
+ * (`functions/common/lambda-handler.ts`). The tracer is off outside Lambda and when the stack
+ * turns tracing off (POWERTOOLS_TRACE_ENABLED=false).
+ */
+export interface Powertools {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tracer: Tracer;
+}
+
+export function createPowertools(): Powertools {
+  return {
+    logger: new Logger({ serviceName: SERVICE_NAME }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
+    tracer: new Tracer({ serviceName: SERVICE_NAME }),
+  };
+}
+
+/**
  * Powertools Logger and Metrics under the service's name and namespace. A metric with
  * dimensions is emitted on its own (a single-metric EMF blob), so its dimensions do not leak onto
  * the invocation's other metrics.
  */
-export function createPowertoolsTelemetry(): Telemetry {
-  const logger = new Logger({ serviceName: SERVICE_NAME });
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+export function createPowertoolsTelemetry(powertools: Powertools = createPowertools()): Telemetry {
+  const { logger, metrics } = powertools;
   return {
     log: {
       info: (message, attributes = {}) => logger.info(message, attributes),

@@ -11,14 +11,26 @@ export interface SelectHandlerDeps {
   telemetry: Telemetry;
 }
 
-/** `POST /v1/select`: parse → select (records the decision) → the contract's response. */
+/**
+ * `POST /v1/select`: parse → select (records the decision, or finds the one an earlier call with
+ * the same idempotency key recorded) → the contract's response.
+ */
 export function createSelectHandler(deps: SelectHandlerDeps) {
   const { log, metrics } = deps.telemetry;
   return async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
     const requestId = event.requestContext?.requestId;
     try {
       const request = deps.parseRequest(parseJsonBody(event));
-      const decision = await deps.selectStrategy(request);
+      const { decision, replayed } = await deps.selectStrategy(request);
+      if (replayed) {
+        // A retry of an answered request: same answer, and not counted as a second selection.
+        log.info('decision replayed for a retried idempotency key', {
+          requestId,
+          decisionId: decision.decisionId,
+          idempotencyKey: decision.idempotencyKey,
+        });
+        return jsonResponse(200, toSelectResponse(decision));
+      }
       log.info('decision recorded', {
         requestId,
         decisionId: decision.decisionId,

@@ -5,25 +5,24 @@
  *
  * Uses the stack answering at URL (default http://127.0.0.1:$PORT), or starts one for the run
  * and stops it at the end. Then: the seven profiles; the regime of four synthetic markets; a
- * learning session over real daily bars with HTTP selects and TradeClosed events published with
- * the AWS SDK; the learned table; a summary.
+ * learning session over real daily bars with selects and TradeClosed events sent through the
+ * client library (`meta-strategy-selector/client`); the learned table; a summary.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
+import { SelectorClient, type SelectResponse } from '../../client';
 import type { CellView } from '../../functions/stats/views';
 import { parseOhlcvCsv } from '../../lib/backtest/csv';
 import { trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ConfigError, getConfig, loadLocalConfig } from '../../lib/config';
-import type { SelectResponse } from '../../lib/select-strategy';
 import { REGIMES, type RegimeName, STRATEGY_IDS, type StrategyId } from '../../lib/types';
 import { createConsoleLog, createConsoleTelemetry } from './console-telemetry';
 import { demoScenarios } from './demo-scenarios';
 import { DynamoDbLocalError } from './dynamodb-local';
 import { runLearningSession, type SessionResult } from './learning-session';
 import { type LocalStack, LocalStackError, startLocalStack } from './local-stack';
-import { createSelectorClient, type SelectorClient, selectorAnswers } from './selector-client';
 import { percent, signed, textTable } from './text-table';
 
 const DEFAULT_DATA = fileURLToPath(new URL('../../test/fixtures/ttrc-daily.csv', import.meta.url));
@@ -108,7 +107,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
 
-  const client = createSelectorClient(url, config.eventSource);
+  const client = new SelectorClient({ apiUrl: url, eventSource: config.eventSource });
   try {
     await showProfiles(client);
     await showScenarios(client);
@@ -128,6 +127,18 @@ async function main(): Promise<void> {
   } finally {
     client.close();
     await stopOwnStack();
+  }
+}
+
+/** True when a selector answers `GET /v1/strategies` at `url` within a second. */
+async function selectorAnswers(url: string): Promise<boolean> {
+  const probe = new SelectorClient({ apiUrl: url, retry: { maxAttempts: 1 }, timeoutMs: 1_000 });
+  try {
+    return (await probe.strategies()).length > 0;
+  } catch {
+    return false;
+  } finally {
+    probe.close();
   }
 }
 
@@ -237,7 +248,7 @@ async function learn(
   out(`Data: ${session.source}. Signal: ${session.signalName}.`);
   out(
     'Each signal asks POST /v1/select; the plan is simulated on the following bars; TradeClosed is ' +
-      'published (AWS SDK PutEvents) at the close bar, so rewards arrive in time order.',
+      'published (EventBridge PutEvents) at the close bar, so rewards arrive in time order.',
   );
   const bar = new SingleBar(
     {

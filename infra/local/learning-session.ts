@@ -1,10 +1,9 @@
+import type { SelectorClient } from '../../client';
 import type { SignalValue } from '../../lib/backtest/signals';
 import { signalSide } from '../../lib/backtest/signals';
-import type { ExitPlan } from '../../lib/exit-plan';
-import type { SelectResponse } from '../../lib/select-strategy';
+import { exitPlanFromLevels } from '../../lib/exit-plan';
 import { simulateTrade } from '../../lib/simulator';
 import type { Candle, RegimeName, Side, StrategyId } from '../../lib/types';
-import type { SelectorClient } from './selector-client';
 
 /** One trade of the session, from its signal to its credited R. */
 export interface SessionTrade {
@@ -62,7 +61,7 @@ export interface SessionResult {
  * A trading bot's life replayed over real bars through the running service. On each signal bar
  * the bot asks `POST /v1/select` with the candles up to that bar, and follows the returned plan:
  * the shared simulator plays it over the following bars. The TradeClosed event is published
- * (AWS SDK PutEvents) only when the replay reaches the trade's close bar, and the session waits
+ * (EventBridge PutEvents, through the client) only when the replay reaches the trade's close bar, and the session waits
  * until the decision reads CLOSED before going on, so that every later choice sees exactly the
  * rewards of trades already closed, and none from the future.
  */
@@ -105,7 +104,7 @@ export async function runLearningSession(input: LearningSessionInput): Promise<S
       });
       const outcome = simulateTrade({
         side,
-        plan: toExitPlan(response.plan),
+        plan: exitPlanFromLevels(response.plan),
         bars: candles,
         startIndex: bar + 1,
         horizonBars: input.horizonBars,
@@ -136,46 +135,28 @@ export async function runLearningSession(input: LearningSessionInput): Promise<S
   };
 }
 
-/** Publishes the trade's TradeClosed with its price path, then waits until it is credited. */
+/**
+ * Publishes the trade's TradeClosed with its price path, then waits until it is credited.
+ * @throws Error when the reward was refused as implausible (the decision is REJECTED).
+ */
 async function publishClose(input: LearningSessionInput, trade: SessionTrade): Promise<void> {
   const { client, candles } = input;
-  const eventId = await client.publishTradeClosed({
+  await client.tradeClosed({
     decisionId: trade.decisionId,
     realizedR: trade.realizedR,
     tradeId: `${input.symbol}-${trade.entryBar}`,
-    // No closedAt: a replay closes its trades now, which is the event's time (the candles' own
+    // No closedAt: a replay closes its trades now, which the client stamps (the candles' own
     // dates lie before the decisions, and a close before its decision is implausible).
     path: candles.slice(trade.entryBar + 1, trade.closeBar + 1),
   });
-  const deadline = Date.now() + (input.creditTimeoutMs ?? 10_000);
-  let waitMs = 2;
-  for (;;) {
-    const decision = await client.decision(trade.decisionId);
-    if (decision.status === 'CLOSED') return;
-    if (decision.status === 'REJECTED') {
-      throw new Error(
-        `TradeClosed ${eventId} for decision ${trade.decisionId} was refused: ${JSON.stringify(decision.rejection)}`,
-      );
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `TradeClosed ${eventId} for decision ${trade.decisionId} was not credited within ` +
-          `${input.creditTimeoutMs ?? 10_000} ms. Is the stack's EVENT_SOURCE the same as the demo's? See the stack's log.`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
-    waitMs = Math.min(waitMs * 2, 100);
+  const decision = await client.waitForReward(trade.decisionId, {
+    timeoutMs: input.creditTimeoutMs ?? 10_000,
+  });
+  if (decision.status === 'REJECTED') {
+    throw new Error(
+      `TradeClosed for decision ${trade.decisionId} was refused: ${JSON.stringify(decision.rejection)}`,
+    );
   }
-}
-
-/** The response's plan as the simulator reads it (the contract omits each target's ATR multiple). */
-export function toExitPlan(plan: SelectResponse['plan']): ExitPlan {
-  const [tp1, tp2, tp3] = plan.takeProfits;
-  if (tp1 === undefined || tp2 === undefined || tp3 === undefined) {
-    throw new Error(`a plan has three take-profits, this one has ${plan.takeProfits.length}`);
-  }
-  const target = (tp: typeof tp1) => ({ ...tp, atrMultiple: Math.abs(tp.price - plan.entry) / plan.atr });
-  return { ...plan, takeProfits: [target(tp1), target(tp2), target(tp3)] };
 }
 
 function mean(values: readonly number[]): number {

@@ -66,7 +66,7 @@ export class LocalStackError extends Error {
 
 /**
  * Starts the whole service on this machine: DynamoDB Local with the service's table, and one
- * HTTP endpoint that plays API Gateway (the four routes of the HTTP API, as payload-format-2.0
+ * HTTP endpoint that plays API Gateway (the routes of the HTTP API, as payload-format-2.0
  * events for the select and stats handlers) and EventBridge (`PutEvents`, with the stack's own
  * rule pattern routing TradeClosed events to the reward handler).
  *
@@ -184,7 +184,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       { match, now: Date.now() },
     );
-    const handler = match.route.target === 'select' ? functions.select : functions.stats;
+    const handler = match.route.function === 'select' ? functions.select : functions.stats;
     const result = await handler(event);
     const responseBody = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
     const headers: Record<string, string | string[]> = {};

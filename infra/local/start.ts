@@ -3,8 +3,10 @@
  *
  *   npm start [-- --data-dir DIR] [--seed N] [--port N]
  *
- * Prints one ready line with the URL, then the functions' logs. Ctrl-C or SIGTERM stops it and
- * DynamoDB Local with it.
+ * Prints one ready line with the URL, then the functions' logs. Every way of stopping it stops
+ * DynamoDB Local too: Ctrl-C, SIGTERM or SIGHUP to this process or to the `npm` that started it,
+ * the end of that `npm` process however it ends, an uncaught error, and (through the engine's
+ * watchdog) even SIGKILL. If DynamoDB Local dies on its own, it exits 1 saying so.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, getConfig, loadLocalConfig } from '../../lib/config';
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
       process.exit(exitCode);
     }
     stopping = true;
-    process.stderr.write(`\n${reason}: stopping DynamoDB Local…\n`);
+    process.stderr.write(`\n${reason}: stopping the local stack…\n`);
     stack.stop().then(
       () => process.exit(exitCode),
       (error: unknown) => {
@@ -78,6 +80,12 @@ async function main(): Promise<void> {
       },
     );
   };
+  stack.dynamo.unexpectedExit.then((exit) => {
+    if (stopping) return;
+    process.stderr.write(`npm start: ${exit.message}\nStart it again with \`npm start\`.\n`);
+    shutdown('DynamoDB Local is gone', 1);
+  });
+  watchParent(() => shutdown('the process that started npm start has exited', 0));
   process.on('SIGINT', () => shutdown('SIGINT', 0));
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   process.on('SIGHUP', () => shutdown('SIGHUP', 0));
@@ -92,6 +100,23 @@ async function main(): Promise<void> {
     shutdown('unhandled rejection', 1);
   });
 }
+
+/**
+ * Calls `onGone` once this process's parent exits. `npm start` runs this file under `sh -c`, and
+ * on SIGTERM npm signals only that shell, which dies without passing the signal on: this process
+ * is then re-parented, which is how it learns that it should stop.
+ */
+function watchParent(onGone: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, PARENT_POLL_MS);
+  timer.unref();
+}
+
+const PARENT_POLL_MS = 250;
 
 function parseCommandLine() {
   return parseArgs({

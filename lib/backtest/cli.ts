@@ -2,7 +2,7 @@
  * Entry point of `npm run backtest`: wires the command to the process (files, stdout/stderr,
  * configuration from the environment, a progress bar on stderr when it is a terminal).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import { getConfig } from '../config';
 import { type ProgressSink, runBacktestCommand } from './command';
@@ -26,6 +26,7 @@ function terminalProgress(): ProgressSink | undefined {
 const progress = terminalProgress();
 process.exitCode = await runBacktestCommand(process.argv.slice(2), {
   readText: (path) => readFile(path, 'utf8'),
+  listDirectory: (path) => readdir(path),
   writeText: (path, text) => writeFile(path, text, 'utf8'),
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

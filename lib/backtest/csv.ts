@@ -4,8 +4,9 @@ import type { SignalValue } from './signals';
 /**
  * Reading OHLCV bars from CSV text for backtests. The header names the columns (any case, any
  * order): a time column (`date`, `time`, `t`, `timestamp` or `datetime`), `open`, `high`, `low`,
- * `close` (or `o`, `h`, `l`, `c`), optionally `volume` (`v`, `vol`) and `signal` (1 long, −1 short,
- * 0 or empty none). Other columns are ignored. A bar breaks the file rather than being skipped,
+ * `close` (or `o`, `h`, `l`, `c`), optionally `volume` (`v`, `vol`), `signal` (1 long, −1 short,
+ * 0 or empty none) and `symbol` (the file then holds one series per symbol). Other columns are
+ * ignored. A bar breaks the file rather than being skipped,
  * so that a backtest never silently runs on different data than the file holds.
  */
 
@@ -25,6 +26,8 @@ export type CsvErrorReason =
   | 'price-outside-range'
   | 'negative-volume'
   | 'bad-signal'
+  | 'bad-symbol'
+  | 'several-symbols'
   | 'not-in-time-order';
 
 /** A CSV that cannot be read as bars. `line` is 1-based (the header is line 1). */
@@ -51,7 +54,12 @@ export interface OhlcvData {
   timeFormat: TimeFormat;
 }
 
-type Field = 'time' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'signal';
+/** One symbol's bars of a CSV file; `symbol` is undefined when the file has no `symbol` column. */
+export interface OhlcvSeries extends OhlcvData {
+  symbol: string | undefined;
+}
+
+type Field = 'time' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'signal' | 'symbol';
 
 const HEADER_ALIASES: Record<string, Field> = {
   date: 'time',
@@ -71,6 +79,7 @@ const HEADER_ALIASES: Record<string, Field> = {
   v: 'volume',
   vol: 'volume',
   signal: 'signal',
+  symbol: 'symbol',
 };
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -97,9 +106,34 @@ interface Column {
  *   cell means unknown); signal one of 1, −1, 0 (an empty cell is 0).
  * - Bars must be in strictly increasing time order. Blank lines are ignored.
  *
- * @throws CsvFormatError naming the line (1-based, header included) and column of the first fault.
+ * @throws CsvFormatError naming the line (1-based, header included) and column of the first fault,
+ *   or `several-symbols` when a `symbol` column names more than one (read it with
+ *   {@link parseOhlcvSeries}).
  */
 export function parseOhlcvCsv(text: string): OhlcvData {
+  const [first, second] = parseOhlcvSeries(text);
+  if (first === undefined) throw new CsvFormatError('no-bars', 1, undefined, 'the file has no bars');
+  if (second !== undefined) {
+    throw new CsvFormatError(
+      'several-symbols',
+      1,
+      'symbol',
+      `the file holds several symbols (${first.symbol}, ${second.symbol}, …) where one series was expected`,
+    );
+  }
+  const { candles, signals, timeFormat } = first;
+  return { candles, signals, timeFormat };
+}
+
+/**
+ * Parses OHLCV CSV text into one series per symbol, as {@link parseOhlcvCsv} reads one. Without a
+ * `symbol` column the file is one series (symbol undefined). With one, rows are grouped by their
+ * symbol (in order of first appearance; a symbol must not be empty), rows of different symbols
+ * may interleave, and each symbol's bars must be in strictly increasing time order.
+ *
+ * @throws CsvFormatError naming the line (1-based, header included) and column of the first fault.
+ */
+export function parseOhlcvSeries(text: string): OhlcvSeries[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const headerLine = lines[0] ?? '';
   if (headerLine.trim() === '') throw new CsvFormatError('empty-file', 1, undefined, 'no header row');
@@ -112,9 +146,9 @@ export function parseOhlcvCsv(text: string): OhlcvData {
   const close = requiredColumn(columns, 'close');
   const volume = columns.get('volume');
   const signal = columns.get('signal');
+  const symbolColumn = columns.get('symbol');
 
-  const candles: Candle[] = [];
-  const signals: SignalValue[] | undefined = signal === undefined ? undefined : [];
+  const series = new Map<string | undefined, { candles: Candle[]; signals: SignalValue[] | undefined }>();
   let timeFormat: TimeFormat | undefined;
   for (let index = 1; index < lines.length; index++) {
     const raw = lines[index] ?? '';
@@ -131,6 +165,10 @@ export function parseOhlcvCsv(text: string): OhlcvData {
     }
     const cell = (column: Column) => cells[column.index] ?? '';
 
+    const symbol = symbolColumn === undefined ? undefined : cell(symbolColumn);
+    if (symbolColumn !== undefined && symbol === '') {
+      throw new CsvFormatError('bad-symbol', line, symbolColumn.label, 'the symbol is empty');
+    }
     timeFormat ??= detectTimeFormat(cell(time), line, time.label);
     const t = parseTime(cell(time), timeFormat, line, time.label);
     const o = parsePrice(cell(open), line, open.label);
@@ -151,23 +189,35 @@ export function parseOhlcvCsv(text: string): OhlcvData {
     }
     const v = volume === undefined ? undefined : parseVolume(cell(volume), line, volume.label);
 
-    const previous = candles.at(-1);
+    let target = series.get(symbol);
+    if (target === undefined) {
+      target = { candles: [], signals: signal === undefined ? undefined : [] };
+      series.set(symbol, target);
+    }
+    const previous = target.candles.at(-1);
     if (previous !== undefined && t <= previous.t) {
       throw new CsvFormatError(
         'not-in-time-order',
         line,
         time.label,
-        `time ${cell(time)} is not after the previous bar's; bars must be oldest first with no repeats`,
+        `time ${cell(time)} is not after the previous bar's${symbol === undefined ? '' : ` of ${symbol}`}; ` +
+          'bars must be oldest first with no repeats',
       );
     }
-    candles.push(v === undefined ? { t, o, h, l, c } : { t, o, h, l, c, v });
-    if (signals !== undefined && signal !== undefined)
-      signals.push(parseSignal(cell(signal), line, signal.label));
+    target.candles.push(v === undefined ? { t, o, h, l, c } : { t, o, h, l, c, v });
+    if (target.signals !== undefined && signal !== undefined)
+      target.signals.push(parseSignal(cell(signal), line, signal.label));
   }
-  if (candles.length === 0 || timeFormat === undefined) {
+  if (series.size === 0 || timeFormat === undefined) {
     throw new CsvFormatError('no-bars', lines.length, undefined, 'the file has a header but no bars');
   }
-  return { candles, signals, timeFormat };
+  const format = timeFormat;
+  return [...series].map(([symbol, { candles, signals }]) => ({
+    symbol,
+    candles,
+    signals,
+    timeFormat: format,
+  }));
 }
 
 /** Commas separate cells; a cell may be wrapped in double quotes (which are dropped). */

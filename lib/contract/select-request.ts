@@ -15,6 +15,18 @@ export const symbolSchema = z
     z.regex(SYMBOL_PATTERN, { error: 'must be letters and digits, optionally separated by . _ : / -' }),
   );
 
+/** A UUID fits, as does any key of letters, digits and `. _ : -` (no `#`: it separates key parts). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]+$/;
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 128;
+
+export const idempotencyKeySchema = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(IDEMPOTENCY_KEY_MAX_LENGTH),
+    z.regex(IDEMPOTENCY_KEY_PATTERN, { error: 'must be letters and digits, optionally with . _ : -' }),
+  );
+
 function selectRequestSchema(maxCandles: number) {
   return z.object({
     symbol: symbolSchema,
@@ -49,6 +61,8 @@ function selectRequestSchema(maxCandles: number) {
         volume24hUsd: z.optional(amountSchema),
       }),
     ),
+    /** Makes a retried select answer the first call's decision instead of recording a second. */
+    idempotencyKey: z.optional(idempotencyKeySchema),
   });
 }
 

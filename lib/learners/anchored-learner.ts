@@ -21,7 +21,7 @@
 import type { ArmId } from '../arms';
 import type { RegimeName, StrategyId } from '../types';
 import { NoCandidatesError } from './epsilon-greedy';
-import type { ArmValue, CellStats, Choice, ChooseInput, Learner } from './learner';
+import type { ArmValue, CandidateEvidence, CellStats, Choice, ChooseInput, Learner } from './learner';
 import { revealOrder } from './reveal-order';
 
 export interface AnchoredLearnerOptions {
@@ -89,7 +89,9 @@ export function armEvidence(
  * probability ε. Each choice consumes exactly two numbers from `rng`.
  *
  * `values` shows each candidate's evidence mean and its own cell's count; `propensity` is the exact
- * probability of the chosen arm, (1 − ε)·[exploit arm] + ε/#candidates.
+ * probability of the chosen arm, (1 − ε)·[exploit arm] + ε/#candidates. `evidence` gives every
+ * candidate's mean, trades (own and pooled) and bounds, and for each challenger how many more trades
+ * it would need at its current lead; `reason` says in one sentence why the strategy was chosen.
  */
 export function createAnchoredLearner(options: Partial<AnchoredLearnerOptions> = {}): Learner {
   const settings = { ...DEFAULT_ANCHORED_OPTIONS, ...definedOnly(options) };
@@ -153,27 +155,161 @@ export function createAnchoredLearner(options: Partial<AnchoredLearnerOptions> =
         probabilities[candidate] =
           (candidate === exploit ? 1 - exploreProbability : 0) + exploreProbability / candidates.length;
       }
+      const explained = explain({
+        candidates,
+        anchor,
+        exploit,
+        evidence,
+        cells,
+        pooled,
+        margin,
+        minEvidenceTrades,
+      });
       const explored = exploring && strategy !== exploit;
-      const chosen = evidence.get(exploit);
       return {
         arm: strategy,
         explored,
         propensity: probabilities[strategy] ?? 0,
         probabilities,
         values,
-        reason: explored
-          ? `${strategy} drawn to explore (probability ${exploreProbability})`
-          : exploit === anchor
-            ? `${anchor} kept: no candidate's lower bound clears its upper bound ${fixed(anchorUpper)} R`
-            : `${exploit} chosen: its lower bound ${fixed(bestLower)} R over ${fixed(chosen?.trades ?? 0)} trades clears ${anchor}'s upper bound ${fixed(anchorUpper)} R`,
         policy,
+        reason: explored
+          ? `Explored ${strategy}, a uniform draw taken with probability ${exploreProbability}, instead of ${exploit}.`
+          : explained.reason,
+        evidence: explained.evidence,
       };
     },
   };
 }
 
-function fixed(value: number): string {
-  return Number(value.toFixed(3)).toString();
+interface ExplainInput {
+  candidates: readonly ArmId[];
+  anchor: ArmId;
+  exploit: ArmId;
+  evidence: ReadonlyMap<ArmId, ArmEvidence>;
+  cells: ChooseInput['cells'];
+  pooled: ChooseInput['pooled'];
+  margin: (trades: number) => number;
+  minEvidenceTrades: number;
+}
+
+/**
+ * Every candidate's evidence and bounds as `choose` compared them (an arm without evidence counts
+ * as 0 R over one trade), and the one sentence that says why `exploit` won.
+ */
+function explain(input: ExplainInput): {
+  reason: string;
+  evidence: Partial<Record<ArmId, CandidateEvidence>>;
+} {
+  const { candidates, anchor, exploit, margin, minEvidenceTrades } = input;
+  const boundsOf = (arm: ArmEvidence | undefined) => {
+    const trades = arm !== undefined && arm.trades > 0 ? arm.trades : 1;
+    const meanR = arm !== undefined && arm.trades > 0 ? arm.meanR : 0;
+    return { lowerR: meanR - margin(trades), upperR: meanR + margin(trades) };
+  };
+  const anchorArm = input.evidence.get(anchor);
+  const anchorBounds = boundsOf(anchorArm);
+  const evidence: Partial<Record<ArmId, CandidateEvidence>> = {};
+  for (const strategy of candidates) {
+    const arm = input.evidence.get(strategy) ?? { trades: 0, meanR: 0 };
+    const ownTrades = input.cells[strategy]?.count ?? 0;
+    evidence[strategy] = {
+      meanR: arm.meanR,
+      trades: arm.trades,
+      ownTrades,
+      pooledTrades: Math.max(0, (input.pooled?.[strategy]?.count ?? 0) - ownTrades),
+      ...boundsOf(arm),
+      ...(strategy === anchor
+        ? {}
+        : { moreTradesToClear: moreTradesToClear(arm, anchorArm, margin, minEvidenceTrades) }),
+    };
+  }
+
+  const described = (strategy: ArmId) => {
+    const arm = evidence[strategy];
+    return arm === undefined || arm.trades === 0
+      ? 'no evidence yet'
+      : `mean ${signed(arm.meanR)} R over ${formatTrades(arm.trades)} trades`;
+  };
+  if (exploit !== anchor) {
+    return {
+      evidence,
+      reason:
+        `Chose ${exploit} over the anchor ${anchor}: its lower bound ${signed(evidence[exploit]?.lowerR ?? 0)} R ` +
+        `(${described(exploit)}) clears the anchor's upper bound ${signed(anchorBounds.upperR)} R (${described(anchor)}).`,
+    };
+  }
+  const challengers = candidates.filter((strategy) => strategy !== anchor);
+  if (challengers.length === 0) return { evidence, reason: `Kept ${anchor}, the only candidate.` };
+  const eligible = challengers.filter(
+    (strategy) => (evidence[strategy]?.trades ?? 0) >= Math.max(1, minEvidenceTrades),
+  );
+  const kept = `Kept the anchor ${anchor} (${described(anchor)}, upper bound ${signed(anchorBounds.upperR)} R)`;
+  if (eligible.length === 0) {
+    return {
+      evidence,
+      reason: `${kept}: no challenger has yet the ${Math.max(1, minEvidenceTrades)} trades of evidence a switch needs.`,
+    };
+  }
+  let best = eligible[0] as ArmId;
+  for (const strategy of eligible) {
+    if ((evidence[strategy]?.lowerR ?? 0) > (evidence[best]?.lowerR ?? 0)) best = strategy;
+  }
+  const more = evidence[best]?.moreTradesToClear;
+  const outlook =
+    more === null || more === undefined
+      ? 'it does not lead the anchor'
+      : `at its lead it would need about ${formatTrades(more)} more trades`;
+  return {
+    evidence,
+    reason:
+      `${kept}: no challenger's lower bound clears it, the best being ${best}'s ${signed(evidence[best]?.lowerR ?? 0)} R ` +
+      `(${described(best)}; ${outlook}).`,
+  };
+}
+
+/**
+ * Trades of evidence more, added to both the challenger and the anchor, after which the
+ * challenger's lower bound clears the anchor's upper bound at the current means: 0 when it does
+ * already, null when it does not lead.
+ */
+function moreTradesToClear(
+  challenger: ArmEvidence,
+  anchor: ArmEvidence | undefined,
+  margin: (trades: number) => number,
+  minEvidenceTrades: number,
+): number | null {
+  const anchorMean = anchor !== undefined && anchor.trades > 0 ? anchor.meanR : 0;
+  const anchorTrades = anchor?.trades ?? 0;
+  const clears = (more: number) =>
+    challenger.trades + more >= minEvidenceTrades &&
+    challenger.trades + more > 0 &&
+    challenger.meanR - margin(challenger.trades + more) >
+      anchorMean + margin(Math.max(1, anchorTrades + more));
+  if (clears(0)) return 0;
+  if (!(challenger.meanR > anchorMean)) return null;
+  // The bounds narrow as more trades come, so the first k that clears is found by bisection.
+  let high = 1;
+  while (!clears(high)) {
+    high *= 2;
+    if (high > 1e15) return null;
+  }
+  let low = 0;
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (clears(middle)) high = middle;
+    else low = middle;
+  }
+  return high;
+}
+
+function signed(value: number): string {
+  const text = value.toFixed(3);
+  return value > 0 && Number(text) !== 0 ? `+${text}` : Number(text) === 0 ? '0.000' : text;
+}
+
+function formatTrades(trades: number): string {
+  return Number.isInteger(trades) ? trades.toLocaleString('en-US') : trades.toFixed(1);
 }
 
 /** So that an option passed as `undefined` (an unset config value) keeps its default. */

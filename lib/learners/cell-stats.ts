@@ -13,9 +13,11 @@ export const MICRO_PER_R = 1_000_000;
 
 /** `realizedR` on the micro-R grid, as an integer; −0 becomes 0 (DynamoDB stores no negative zero). */
 export function toMicroR(realizedR: number): number {
-  if (!Number.isFinite(realizedR))
-    throw new RangeError(`realizedR must be a finite number (got ${realizedR})`);
   const micro = Math.round(realizedR * MICRO_PER_R);
+  // Beyond 2^53 micro-R (about 9e9 R) an integer is no longer exact; NaN and ±Infinity never are.
+  if (!Number.isSafeInteger(micro)) {
+    throw new RangeError(`realizedR must be a finite number of at most ±9e9 R (got ${realizedR})`);
+  }
   return micro === 0 ? 0 : micro;
 }
 

@@ -39,26 +39,12 @@ export interface CellStats {
   lastUpdate: number;
 }
 
-/** The value and evidence a learner shows for one candidate (the response's `candidates`). */
+/** The value a learner shows for one candidate (the response's `candidates`). */
 export interface ArmValue {
   /** What the learner ranks the arm by (see the learner: a mean R, or a lead over the reference). */
   value: number;
   /** Rewards in the (symbol, regime) cell. */
   count: number;
-  /** The evidence behind `value`, for learners that weigh it. */
-  evidence?: ArmEvidenceView;
-}
-
-/** The evidence a learner weighed for one arm. */
-export interface ArmEvidenceView {
-  /** The estimate: mean R, or the mean lead over the reference arm (paired learner). */
-  meanR: number;
-  /** Trades of evidence in all (own plus the weight given to the pooled and the symbol's other regimes). */
-  trades: number;
-  /** Of those, the (symbol, regime) cell's own. */
-  ownTrades: number;
-  lowerR: number;
-  upperR: number;
 }
 
 export type CellsByArm = Partial<Record<ArmId, CellStats>>;
@@ -89,6 +75,32 @@ export interface Choice {
   reason: string;
   /** A short, stable description of the policy and its parameters, recorded on the decision. */
   policy: string;
+  /** Per candidate, the evidence the learner weighed (learners that weigh evidence). */
+  evidence?: Partial<Record<ArmId, CandidateEvidence>>;
+}
+
+/** What a learner knew of one candidate when it chose. */
+export interface CandidateEvidence {
+  /**
+   * Mean R of the evidence weighed: the symbol's own rewards, shrunk toward the other symbols'
+   * (the paired learner: the mean lead over the reference arm, trade by trade).
+   */
+  meanR: number;
+  /** Trades the evidence counts as: own rewards plus the weight given to the other symbols'. */
+  trades: number;
+  /** Rewards in the symbol's own cell. */
+  ownTrades: number;
+  /** Of `trades`, the weight given to the other symbols (and, paired learner, the symbol's other regimes). */
+  pooledTrades: number;
+  /** The confidence bounds the learner compares: meanR ∓ z·sd/√trades. */
+  lowerR: number;
+  upperR: number;
+  /**
+   * For a challenger: trades of evidence more, on both it and the anchor, that its lower bound
+   * would need to clear the anchor's upper bound if the means stayed where they are; 0 when it
+   * already does, `null` when it does not lead the anchor (no number of trades would do).
+   */
+  moreTradesToClear?: number | null;
 }
 
 /**

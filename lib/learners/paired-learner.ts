@@ -19,7 +19,7 @@
 import { type ArmId, REFERENCE_ARM } from '../arms';
 import { MICRO_PER_R } from './cell-stats';
 import { NoCandidatesError } from './epsilon-greedy';
-import type { ArmEvidenceView, ArmValue, CellStats, Choice, ChooseInput, Learner } from './learner';
+import type { ArmValue, CandidateEvidence, CellStats, Choice, ChooseInput, Learner } from './learner';
 
 export interface PairedLearnerOptions {
   /** Width, in standard errors, of the lower bound an arm's lead must keep above 0. */
@@ -69,7 +69,7 @@ export function pairedLead(
   own: PairSums,
   priors: readonly { sums: PairSums; cap: number }[],
   options: Pick<PairedLearnerOptions, 'confidenceT' | 'minLeadVariance'>,
-): ArmEvidenceView {
+): CandidateEvidence {
   let trades = own.n;
   let sum = own.sum;
   let sq = own.sq;
@@ -80,11 +80,21 @@ export function pairedLead(
     sum += (weight * sums.sum) / sums.n;
     sq += (weight * sums.sq) / sums.n;
   }
-  if (trades <= 0) return { meanR: 0, trades: 0, ownTrades: 0, lowerR: 0, upperR: 0 };
+  if (trades <= 0) return { meanR: 0, trades: 0, ownTrades: 0, pooledTrades: 0, lowerR: 0, upperR: 0 };
   const meanR = sum / trades;
   const variance = Math.max(options.minLeadVariance, sq / trades - meanR * meanR);
   const margin = options.confidenceT * Math.sqrt(variance / trades);
-  return { meanR, trades, ownTrades: own.n, lowerR: meanR - margin, upperR: meanR + margin };
+  // At this lead and spread, the trades after which the lower bound would clear 0.
+  const needed = meanR > 0 ? (options.confidenceT ** 2 * variance) / (meanR * meanR) : undefined;
+  return {
+    meanR,
+    trades,
+    ownTrades: own.n,
+    pooledTrades: trades - own.n,
+    lowerR: meanR - margin,
+    upperR: meanR + margin,
+    moreTradesToClear: needed === undefined ? null : Math.max(0, Math.ceil(needed - trades)),
+  };
 }
 
 /**
@@ -114,18 +124,20 @@ export function createPairedLearner(options: Partial<PairedLearnerOptions> = {})
       const first = candidates[0];
       if (first === undefined) throw new NoCandidatesError(regime);
       const values: Partial<Record<ArmId, ArmValue>> = {};
+      const evidenceOf: Partial<Record<ArmId, CandidateEvidence>> = {};
       const referenceIn = candidates.includes(REFERENCE_ARM);
       let best: ArmId = referenceIn ? REFERENCE_ARM : first;
       let bestScore = referenceIn ? 0 : Number.NEGATIVE_INFINITY;
-      let runnerUp: { arm: ArmId; evidence: ArmEvidenceView } | undefined;
+      let runnerUp: { arm: ArmId; evidence: CandidateEvidence } | undefined;
       for (const arm of candidates) {
         const own = pairSums(cells[arm]);
-        const evidence =
+        const evidence: CandidateEvidence =
           arm === REFERENCE_ARM
             ? {
                 meanR: 0,
                 trades: cells[arm]?.count ?? 0,
                 ownTrades: cells[arm]?.count ?? 0,
+                pooledTrades: 0,
                 lowerR: 0,
                 upperR: 0,
               }
@@ -137,7 +149,8 @@ export function createPairedLearner(options: Partial<PairedLearnerOptions> = {})
                 ],
                 settings,
               );
-        values[arm] = { value: evidence.meanR, count: cells[arm]?.count ?? 0, evidence };
+        values[arm] = { value: evidence.meanR, count: cells[arm]?.count ?? 0 };
+        evidenceOf[arm] = evidence;
         if (arm === REFERENCE_ARM || evidence.trades < minEvidenceTrades || evidence.trades === 0) continue;
         if (runnerUp === undefined || evidence.lowerR > runnerUp.evidence.lowerR)
           runnerUp = { arm, evidence };
@@ -154,6 +167,7 @@ export function createPairedLearner(options: Partial<PairedLearnerOptions> = {})
         values,
         reason: reasonFor(best, referenceIn, runnerUp, minEvidenceTrades),
         policy,
+        evidence: evidenceOf,
       };
     },
   };
@@ -162,7 +176,7 @@ export function createPairedLearner(options: Partial<PairedLearnerOptions> = {})
 function reasonFor(
   chosen: ArmId,
   referenceIn: boolean,
-  best: { arm: ArmId; evidence: ArmEvidenceView } | undefined,
+  best: { arm: ArmId; evidence: CandidateEvidence } | undefined,
   minEvidenceTrades: number,
 ): string {
   if (best === undefined) {

@@ -117,12 +117,21 @@ export class DynamoSelectorStore implements SelectorStore {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.decision(decision.decisionId), type: DECISION_TYPE, ...decision },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          // TTL deletes expired items late; until then an expired decision must not hold its id.
+          ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt < :now',
+          ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': Math.floor(decision.createdAt / 1000) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        throw new DecisionExistsError(decision.decisionId);
+      if (error instanceof ConditionalCheckFailedException) {
+        const old = error.Item as Record<string, AttributeValue> | undefined;
+        throw new DecisionExistsError(
+          decision.decisionId,
+          old === undefined ? undefined : itemToDecision(decodeItem(old)),
+        );
+      }
       throw error;
     }
   }

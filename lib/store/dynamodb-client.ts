@@ -8,6 +8,11 @@ export interface DynamoClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Attempts per request for the SDK's own retries of throttling and transient errors. */
   maxAttempts?: number;
+  /**
+   * Wraps the low-level client before the document client is built on it, so that every request
+   * passes through what it adds (in Lambda: Powertools Tracer's `captureAWSv3Client`).
+   */
+  instrument?: (client: DynamoDBClient) => DynamoDBClient;
 }
 
 export interface DynamoClients {
@@ -23,12 +28,13 @@ export interface DynamoClients {
  * DynamoDB Local endpoint and dummy credentials.
  */
 export function createDynamoClients(options: DynamoClientOptions = {}): DynamoClients {
-  const client = new DynamoDBClient({
+  const created = new DynamoDBClient({
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   });
+  const client = options.instrument?.(created) ?? created;
   const documentClient = DynamoDBDocumentClient.from(client, {
     // Optional domain fields are left out rather than stored as NULL.
     marshallOptions: { removeUndefinedValues: true },

@@ -71,7 +71,11 @@ export interface SelectionStore {
     regime: RegimeName,
     options?: { poolShards?: number },
   ): Promise<{ cells: CellsByArm; pooled: CellsByArm; symbolTotal: CellsByArm }>;
-  /** @throws DecisionExistsError when a decision with this id was already recorded. */
+  /**
+   * Records a new decision, in one conditional write. An id whose decision has expired (past
+   * `expiresAt`, not yet deleted by TTL) counts as free.
+   * @throws DecisionExistsError, carrying the decision already recorded under this id.
+   */
   recordDecision(decision: Decision): Promise<void>;
 }
 
@@ -100,11 +104,17 @@ export interface StatsStore {
 
 export type SelectorStore = SelectionStore & RewardStore & StatsStore;
 
-/** A decision id was recorded twice; ids come from a random generator, so this is a bug or a replay. */
+/**
+ * A decision id was recorded twice: a select retried with its idempotency key (the ids derive
+ * from the key), or else a bug (random ids do not collide). `existing` is the decision as stored.
+ */
 export class DecisionExistsError extends Error {
   override readonly name = 'DecisionExistsError';
 
-  constructor(readonly decisionId: string) {
+  constructor(
+    readonly decisionId: string,
+    readonly existing?: Decision,
+  ) {
     super(`decision ${decisionId} already exists`);
   }
 }

@@ -28,6 +28,16 @@ export const PARTITION_PREFIX = {
   decision: 'DECISION#',
 } as const;
 
+/**
+ * The partition keys' shapes, as IAM `dynamodb:LeadingKeys` patterns (StringLike): the CDK stack
+ * scopes each function's table access to the partitions it touches.
+ */
+export const PARTITION_PATTERNS = {
+  symbol: [`${PARTITION_PREFIX.symbol}*`],
+  pool: [`${PARTITION_PREFIX.pool}*`],
+  decision: [`${PARTITION_PREFIX.decision}*`],
+} as const;
+
 export const keys = {
   cell: (symbol: string, regime: RegimeName) => ({
     pk: `${PARTITION_PREFIX.symbol}${symbol}`,

@@ -45,7 +45,7 @@ function runLoad(spec: LoadSpec): Promise<LoadResult> {
 /**
  * The local stack (`npm start`'s `startLocalStack`, in process, on free ports, in memory, logs
  * off) serving `POST /v1/select` with the realistic request body of test/events/select-valid.json
- * to `clients` concurrent HTTP clients for `durationMs`. The baseline is the same server's
+ * to `clients` concurrent bots, each a `SelectorClient`, for `durationMs`. The baseline is the same server's
  * unrouted path (404: HTTP parsing and routing, no handler, no DynamoDB) under the same clients.
  */
 export async function measureLocalStack(options: LocalStackOptions): Promise<LocalStackMeasurement> {
@@ -57,21 +57,14 @@ export async function measureLocalStack(options: LocalStackOptions): Promise<Loc
     log: silentLog,
   });
   try {
-    const body = loadEvent<APIGatewayProxyEventV2>('select-valid.json').body;
-    const select: Omit<LoadSpec, 'durationMs'> = {
-      url: `${stack.url}/v1/select`,
-      method: 'POST',
-      ...(body === undefined ? {} : { body }),
-      clients: options.clients,
-      expectStatus: 200,
-    };
+    const body = JSON.parse(loadEvent<APIGatewayProxyEventV2>('select-valid.json').body ?? '{}');
+    const select = { apiUrl: stack.url, call: { kind: 'select', body }, clients: options.clients } as const;
     await runLoad({ ...select, durationMs: options.warmupMs });
     const measured = await runLoad({ ...select, durationMs: options.durationMs });
     const baseline = await runLoad({
-      url: `${stack.url}/bench/not-a-route`,
-      method: 'GET',
+      apiUrl: stack.url,
+      call: { kind: 'unrouted', path: '/bench/not-a-route' },
       clients: options.clients,
-      expectStatus: 404,
       durationMs: options.baselineDurationMs,
     });
     if (measured.latenciesMs.length === 0) {

@@ -13,6 +13,8 @@ export const TARGETS = Object.freeze({
   ddbCallsReward: 3,
   coldInitRatio: 1.3,
   contentionWallRatio: 2,
+  portfolioBacktestS: 60,
+  portfolioBacktestRatio: 1.25,
 });
 
 export const FUNCTION_NAMES = ['select', 'reward', 'stats'] as const;
@@ -94,12 +96,24 @@ export interface LocalStackMeasurement {
   baselineRps: number;
 }
 
+export interface PortfolioBacktestMeasurement {
+  symbols: number;
+  barsPerSymbol: number;
+  /** Signals of the portfolio (every policy trades each). */
+  signals: number;
+  /** The portfolio backtest, ms per round. */
+  portfolioMs: number[];
+  /** The same symbols one at a time, ms per round (index i: the same round as `portfolioMs[i]`). */
+  separateMs: number[];
+}
+
 export interface Measurements {
   selectCompute?: SelectComputeMeasurement;
   handlerLatency?: HandlerLatencyMeasurement;
   coldStart?: ColdStartMeasurement;
   contention?: ContentionMeasurement;
   localStack?: LocalStackMeasurement;
+  portfolioBacktest?: PortfolioBacktestMeasurement;
 }
 
 /** The results file. The headline fields are those of the issue; more sit beside them. */
@@ -111,6 +125,7 @@ export interface BenchResults {
   bundleKb?: Record<FunctionName | 'bare', number>;
   contention?: { applied: number; retries: number; wallRatio: number } & Record<string, unknown>;
   localStack?: { rps: number; p99Ms: number } & Record<string, unknown>;
+  portfolioBacktest?: { seconds: number; ratio: number } & Record<string, unknown>;
   meta: Record<string, unknown>;
 }
 
@@ -290,6 +305,19 @@ export function toBenchResults(measurements: Measurements, meta: Record<string, 
       ratioToBaseline: round(ratio(rps, stack.baselineRps), 3),
     };
   }
+  const portfolio = measurements.portfolioBacktest;
+  if (portfolio !== undefined) {
+    results.portfolioBacktest = {
+      seconds: round(median(portfolio.portfolioMs) / 1000, 2),
+      ratio: round(pairedMedianRatio(portfolio.portfolioMs, portfolio.separateMs), 3),
+      of: 'median over rounds of the portfolio run / the same symbols run one at a time in the same round',
+      symbols: portfolio.symbols,
+      barsPerSymbol: portfolio.barsPerSymbol,
+      signals: portfolio.signals,
+      rounds: portfolio.portfolioMs.length,
+      separateSeconds: round(median(portfolio.separateMs) / 1000, 2),
+    };
+  }
   return { ...results, meta };
 }
 
@@ -455,6 +483,19 @@ export function tableRows(measurements: Measurements): TableRow[] {
       ratio: '-',
       target: '-',
       verdict: '-',
+    });
+  }
+  const portfolio = measurements.portfolioBacktest;
+  if (portfolio !== undefined) {
+    const seconds = median(portfolio.portfolioMs) / 1000;
+    const r = pairedMedianRatio(portfolio.portfolioMs, portfolio.separateMs);
+    rows.push({
+      figure: `portfolio backtest, ${portfolio.symbols} symbols × ${portfolio.barsPerSymbol} bars, every policy`,
+      value: `${fixed(seconds, 2)} s`,
+      baseline: `${fixed(median(portfolio.separateMs) / 1000, 2)} s one by one`,
+      ratio: times(r),
+      target: `≤ ${TARGETS.portfolioBacktestRatio}×, ≤ ${TARGETS.portfolioBacktestS} s`,
+      verdict: verdict(r <= TARGETS.portfolioBacktestRatio && seconds <= TARGETS.portfolioBacktestS),
     });
   }
   return rows;

@@ -2,7 +2,7 @@
  * `npm run bench`: measures the selector on this machine, prints a table on stdout and writes
  * the results as JSON (docs/design.md, "Benchmarks").
  *
- *   npm run bench [-- --out FILE] [--only compute,latency,cold,contention,stack] [--quick]
+ *   npm run bench [-- --out FILE] [--only compute,backtest,latency,cold,contention,stack] [--quick]
  *
  * Every figure is set against a baseline measured in the same run, interleaved with it, so that
  * a busy machine moves both together. Progress goes to stderr.
@@ -16,10 +16,11 @@ import { measureColdStart } from './cold-start';
 import { measureContention } from './contention';
 import { measureHandlerLatency } from './handler-latency';
 import { measureLocalStack } from './local-stack-throughput';
+import { measurePortfolioBacktest } from './portfolio-backtest';
 import { formatTable, type Measurements, tableRows, toBenchResults } from './results';
 import { measureSelectCompute } from './select-compute';
 
-const SECTIONS = ['compute', 'latency', 'cold', 'contention', 'stack'] as const;
+const SECTIONS = ['compute', 'backtest', 'latency', 'cold', 'contention', 'stack'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `Usage: npm run bench [-- --out FILE] [--only SECTIONS] [--quick]
@@ -31,6 +32,7 @@ const USAGE = `Usage: npm run bench [-- --out FILE] [--only SECTIONS] [--quick]
 /** Iterations of a full run, sized to finish in under two minutes on 2 cores. */
 const FULL = {
   compute: { candles: 250, iterations: 10_000, warmupIterations: 2_000 },
+  backtest: { symbols: 10, barsPerSymbol: 6_000, rounds: 3 },
   latency: { iterations: 200, warmupIterations: 20 },
   cold: { runs: 20, warmupRuns: 1 },
   contention: { rewards: 64, crossSymbolRewards: 256, rounds: 3 },
@@ -38,6 +40,7 @@ const FULL = {
 };
 const QUICK: typeof FULL = {
   compute: { candles: 250, iterations: 500, warmupIterations: 100 },
+  backtest: { symbols: 3, barsPerSymbol: 1_500, rounds: 1 },
   latency: { iterations: 10, warmupIterations: 2 },
   cold: { runs: 2, warmupRuns: 0 },
   contention: { rewards: 16, crossSymbolRewards: 32, rounds: 1 },
@@ -98,6 +101,11 @@ async function main(): Promise<void> {
   // CPU-only first, while nothing else of ours runs; then the child processes; then DynamoDB Local.
   if (wants('compute')) {
     measurements.selectCompute = await timed('select compute', () => measureSelectCompute(plan.compute));
+  }
+  if (wants('backtest')) {
+    measurements.portfolioBacktest = await timed('portfolio backtest', () =>
+      measurePortfolioBacktest(plan.backtest),
+    );
   }
   if (wants('cold')) {
     measurements.coldStart = await timed('cold start (bundling and fresh processes)', () =>

@@ -212,6 +212,28 @@ export function selectEvent(body: unknown, base = 'select-valid.json'): APIGatew
   return { ...event, body: typeof body === 'string' ? body : JSON.stringify(body) };
 }
 
+/** A GET for the stats function, as API Gateway sends it for `routeKey` (built on a stats fixture). */
+export function httpGetEvent(
+  routeKey: string,
+  rawPath: string,
+  extra: Partial<APIGatewayProxyEventV2> = {},
+): APIGatewayProxyEventV2 {
+  const event = loadEvent<APIGatewayProxyEventV2>('stats-strategies.json');
+  const query = (extra.queryStringParameters ?? {}) as Record<string, string>;
+  return {
+    ...event,
+    ...extra,
+    routeKey,
+    rawPath,
+    rawQueryString: new URLSearchParams(query).toString(),
+    requestContext: {
+      ...event.requestContext,
+      routeKey,
+      http: { ...event.requestContext.http, path: rawPath },
+    },
+  };
+}
+
 /** The valid select fixture's body, parsed. */
 export function validSelectBody(): Record<string, unknown> & { candles: Record<string, number>[] } {
   const event = loadEvent<APIGatewayProxyEventV2>('select-valid.json');

@@ -1,9 +1,9 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, inject, it } from 'vitest';
 import { docOutputs, expectJsonSample } from '../helpers/doc-samples';
 import {
   createHarness,
   type Harness,
+  httpGetEvent,
   loadEvent,
   selectEvent,
   tradeClosedEvent,
@@ -20,18 +20,6 @@ const endpoint = inject('dynamoEndpoint');
 /** The id the samples show; a real run answers a fresh UUID. */
 const SAMPLE_DECISION_ID = '564f79a9-bbd7-4449-be52-db82186a44e7';
 const json = (response: { body: string }) => JSON.parse(response.body) as unknown;
-
-function getEvent(rawPath: string, query: Record<string, string> = {}): APIGatewayProxyEventV2 {
-  const event = loadEvent<APIGatewayProxyEventV2>('stats-strategies.json');
-  const rawQueryString = new URLSearchParams(query).toString();
-  return {
-    ...event,
-    rawPath,
-    rawQueryString,
-    ...(rawQueryString === '' ? {} : { queryStringParameters: query }),
-    requestContext: { ...event.requestContext, http: { ...event.requestContext.http, path: rawPath } },
-  };
-}
 
 describe('documentation samples', () => {
   let h: Harness;
@@ -52,6 +40,15 @@ describe('documentation samples', () => {
     for (const block of docOutputs('select-invalid')) expectJsonSample(block, json(response));
   });
 
+  it('select-conflict: an idempotency key reused with another request', async () => {
+    const body = {
+      ...(JSON.parse(loadEvent<APIGatewayProxyEventV2>('select-valid.json').body ?? '{}') as object),
+    };
+    await h.select(selectEvent({ ...body, idempotencyKey: 'order-42' }));
+    const response = await h.select(selectEvent({ ...body, idempotencyKey: 'order-42', side: 'SHORT' }));
+    for (const block of docOutputs('select-conflict')) expectJsonSample(block, json(response));
+  });
+
   describe('after the TradeClosed of the walk-through', () => {
     beforeAll(async () => {
       h.clock.now += 4 * 3_600_000;
@@ -63,12 +60,18 @@ describe('documentation samples', () => {
     });
 
     it('decision-closed: the decision reads CLOSED with its R', async () => {
-      const response = await h.stats(getEvent(`/v1/decisions/${SAMPLE_DECISION_ID}`));
+      const response = await h.stats(
+        httpGetEvent('GET /v1/decisions/{decisionId}', `/v1/decisions/${SAMPLE_DECISION_ID}`, {
+          pathParameters: { decisionId: SAMPLE_DECISION_ID },
+        }),
+      );
       for (const block of docOutputs('decision-closed')) expectJsonSample(block, json(response));
     });
 
     it('stats-response: what the learner holds for the symbol', async () => {
-      const response = await h.stats(getEvent('/v1/stats', { symbol: 'BTCUSDT' }));
+      const response = await h.stats(
+        httpGetEvent('GET /v1/stats', '/v1/stats', { queryStringParameters: { symbol: 'BTCUSDT' } }),
+      );
       for (const block of docOutputs('stats-response')) expectJsonSample(block, json(response));
     });
   });

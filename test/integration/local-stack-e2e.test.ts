@@ -6,14 +6,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  SelectorClient,
+  SelectorConflictError,
+  SelectorNotFoundError,
+  SelectorValidationError,
+  type SelectRequestBody,
+  TradeClosedPublishError,
+} from '../../client';
 import { createConsoleLog, createConsoleTelemetry } from '../../infra/local/console-telemetry';
 import { freePort } from '../../infra/local/dynamodb-local';
 import { type LocalStack, LocalStackError, startLocalStack } from '../../infra/local/local-stack';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 
 /**
- * The whole local stack end to end, as a bot and an operator use it: HTTP with fetch, events
- * with the AWS SDK's EventBridgeClient pointed at the stack, results read back over HTTP.
+ * The whole local stack end to end, as a bot and an operator use it: through the client library
+ * (`meta-strategy-selector/client`), and, where the test is about the wire itself (status codes,
+ * headers, malformed PutEvents entries), with fetch and the AWS SDK's EventBridgeClient.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,12 +52,18 @@ function tradeClosed(detail: Json, source = 'trading.bot'): PutEventsRequestEntr
   };
 }
 
+/** Running: the process exists and is not a zombie (an exited child nobody has reaped yet). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return !existsSync('/proc');
   }
 }
 
@@ -62,6 +77,7 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: n
 
 describe('local stack, in process', () => {
   let stack: LocalStack;
+  let client: SelectorClient;
   let events: EventBridgeClient;
   const lines: string[] = [];
 
@@ -88,6 +104,7 @@ describe('local stack, in process', () => {
       log: createConsoleLog({ name: 'local', write }),
       telemetry: (name) => createConsoleTelemetry({ name, write }),
     });
+    client = new SelectorClient({ apiUrl: stack.url });
     events = new EventBridgeClient({
       endpoint: stack.url,
       region: 'eu-west-1',
@@ -96,6 +113,7 @@ describe('local stack, in process', () => {
   });
 
   afterAll(async () => {
+    client?.close();
     events?.destroy();
     await stack?.stop();
   });
@@ -107,53 +125,84 @@ describe('local stack, in process', () => {
     expect(stack.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('selects over HTTP, credits a TradeClosed published with the AWS SDK, and shows it in stats', async () => {
+  it('selects, credits a TradeClosed and shows it in stats, all through the client library', async () => {
+    const selected = await client.select(selectBody() as unknown as SelectRequestBody);
+    const { decisionId, strategy, regime } = selected;
+    expect((await client.decision(decisionId)).status).toBe('OPEN');
+
+    const eventId = await client.tradeClosed({ decisionId, realizedR: 1.75, tradeId: 'bot-1' });
+    expect(eventId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Delivery is asynchronous, as in AWS: the bot sees the decision close a moment later.
+    const closed = await client.waitForReward(decisionId, { timeoutMs: 5_000 });
+    expect(closed.status).toBe('CLOSED');
+    expect(closed.reward).toMatchObject({ realizedR: 1.75, eventId, tradeId: 'bot-1' });
+
+    const stats = await client.stats('BTCUSDT');
+    expect(stats.regimes[regime.name]?.rewards).toBe(1);
+    expect(stats.regimes[regime.name]?.strategies[strategy]).toMatchObject({
+      realCount: 1,
+      totalR: 1.75,
+      wins: 1,
+    });
+  });
+
+  it('answers a select over plain HTTP as JSON, as API Gateway does', async () => {
     const selected = await select(selectBody());
     expect(selected.status).toBe(200);
     expect(selected.headers.get('content-type')).toBe('application/json');
-    const { decisionId, strategy, regime } = selected.body as {
-      decisionId: string;
-      strategy: string;
-      regime: { name: string };
-    };
-    expect((await decision(decisionId)).status).toBe('OPEN');
-
-    const answer = await publish(tradeClosed({ decisionId, realizedR: 1.75, tradeId: 'bot-1' }));
-    expect(answer.FailedEntryCount).toBe(0);
-    expect(answer.Entries?.[0]?.EventId).toMatch(/^[0-9a-f-]{36}$/);
-
-    // Delivery is asynchronous, as in AWS: the bot sees the decision close a moment later.
-    await waitFor(async () => (await decision(decisionId)).status === 'CLOSED', 5_000);
-    const closed = await decision(decisionId);
-    expect(closed.reward).toMatchObject({ realizedR: 1.75, eventId: answer.Entries?.[0]?.EventId });
-
-    const stats = await http('/v1/stats?symbol=BTCUSDT');
-    expect(stats.status).toBe(200);
-    const regimes = stats.body.regimes as Record<
-      string,
-      { rewards: number; strategies: Record<string, Json> }
-    >;
-    expect(regimes[regime.name]?.rewards).toBe(1);
-    expect(regimes[regime.name]?.strategies[strategy]).toMatchObject({ realCount: 1, totalR: 1.75, wins: 1 });
+    expect(selected.body.decisionId).toEqual(expect.any(String));
   });
 
-  it('computes R from exitPrice and credits a republished event once', async () => {
-    const selected = await select(selectBody({ side: 'SHORT', symbol: 'ETHUSDT' }));
-    const body = selected.body as { decisionId: string; plan: { entry: number; stopLoss: number } };
-    const risk = body.plan.stopLoss - body.plan.entry;
-    const exitPrice = body.plan.entry - 2 * risk;
-    const entry = tradeClosed({ decisionId: body.decisionId, exitPrice });
-    await publish(entry);
+  it('answers a select retried with its idempotency key with the first decision', async () => {
+    const body = { ...(selectBody() as unknown as SelectRequestBody), idempotencyKey: 'e2e-retry-1' };
+    const first = await client.select(body);
+    const retried = await client.select(body);
+    expect(retried).toEqual(first);
+    const conflict = await client.select({ ...body, side: 'SHORT' }).catch((error: unknown) => error);
+    expect(conflict).toBeInstanceOf(SelectorConflictError);
+  });
+
+  it('computes R from exitPrice and credits a TradeClosed sent twice once', async () => {
+    const selected = await client.select({
+      ...(selectBody() as unknown as SelectRequestBody),
+      side: 'SHORT',
+      symbol: 'ETHUSDT',
+    });
+    const risk = selected.plan.stopLoss - selected.plan.entry;
+    const exitPrice = selected.plan.entry - 2 * risk;
+    const detail = { decisionId: selected.decisionId, exitPrice };
+    await client.tradeClosed(detail);
     await stack.drain();
-    await publish(entry); // at-least-once delivery: the bot retried
+    await client.tradeClosed(detail); // at-least-once delivery: the bot retried
     await stack.drain();
 
-    const closed = await decision(body.decisionId);
+    const closed = await client.decision(selected.decisionId);
     expect(closed.status).toBe('CLOSED');
-    expect((closed.reward as { realizedR: number }).realizedR).toBeCloseTo(2, 9);
-    const stats = await http('/v1/stats?symbol=ETHUSDT');
-    const regimes = Object.values(stats.body.regimes as Record<string, { rewards: number }>);
-    expect(regimes.reduce((sum, regime) => sum + regime.rewards, 0)).toBe(1);
+    expect(closed.reward?.realizedR).toBeCloseTo(2, 9);
+    const stats = await client.stats('ETHUSDT');
+    const regimes = Object.values(stats.regimes);
+    expect(regimes.reduce((sum, regime) => sum + (regime?.rewards ?? 0), 0)).toBe(1);
+  });
+
+  it('throws typed errors: the 400 issues, an unknown decision, a refused event entry', async () => {
+    const invalid = await client
+      .select({ ...(selectBody() as unknown as SelectRequestBody), side: 'UP' as 'LONG' })
+      .catch((error: unknown) => error);
+    expect(invalid).toBeInstanceOf(SelectorValidationError);
+    expect((invalid as SelectorValidationError).issues).toEqual([
+      { path: 'side', message: 'must be one of LONG, SHORT' },
+    ]);
+    await expect(client.decision('does-not-exist')).rejects.toThrow(SelectorNotFoundError);
+
+    const noSource = new SelectorClient({ apiUrl: stack.url, eventSource: '' });
+    try {
+      await expect(noSource.tradeClosed({ decisionId: 'd-1', realizedR: 1 })).rejects.toThrow(
+        TradeClosedPublishError,
+      );
+    } finally {
+      noSource.close();
+    }
   });
 
   it('accepts an event that matches no rule and does not deliver it', async () => {
@@ -210,6 +259,38 @@ describe('local stack, in process', () => {
     }
   });
 
+  it('answers GET /v1/health with 200 {"status":"ok"} while the table answers', async () => {
+    const response = await http('/v1/health');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok' });
+  });
+
+  it('answers GET /v1/health with 503 once DynamoDB Local is gone, and reports how it ended', async () => {
+    const errors: string[] = [];
+    const write = (_level: string, line: string) => errors.push(line);
+    const other = await startLocalStack({
+      port: 0,
+      config: stack.config,
+      log: createConsoleLog({ name: 'local', minLevel: 'error', write }),
+      telemetry: (name) => createConsoleTelemetry({ name, minLevel: 'error', write }),
+    });
+    try {
+      expect((await fetch(`${other.url}/v1/health`)).status).toBe(200);
+      process.kill(other.dynamo.pid as number, 'SIGKILL');
+      const exit = await other.dynamo.unexpectedExit;
+      expect(exit).toMatchObject({ code: null, signal: 'SIGKILL' });
+      expect(exit.message).toContain(
+        `DynamoDB Local (pid ${other.dynamo.pid}, port ${other.dynamo.port}) was killed by SIGKILL`,
+      );
+      const response = await fetch(`${other.url}/v1/health`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'unavailable' });
+      expect(errors.find((line) => line.includes('health check failed'))).toContain('ECONNREFUSED');
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('answers 404 from the stats function for an unknown decision', async () => {
     const response = await http('/v1/decisions/does-not-exist');
     expect(response.status).toBe(404);
@@ -236,18 +317,16 @@ describe('local stack, in process', () => {
     try {
       const first = await startLocalStack(quiet);
       expect(first.readyLine).toContain(`data in ${dataDir}`);
-      const response = await fetch(`${first.url}/v1/select`, {
-        method: 'POST',
-        body: JSON.stringify(selectBody()),
-      });
-      const { decisionId } = (await response.json()) as { decisionId: string };
+      const firstClient = new SelectorClient({ apiUrl: first.url });
+      const { decisionId } = await firstClient.select(selectBody() as unknown as SelectRequestBody);
+      firstClient.close();
       await first.stop();
 
       const second = await startLocalStack(quiet);
       try {
-        const decisionResponse = await fetch(`${second.url}/v1/decisions/${decisionId}`);
-        expect(decisionResponse.status).toBe(200);
-        expect(((await decisionResponse.json()) as Json).status).toBe('OPEN');
+        const secondClient = new SelectorClient({ apiUrl: second.url });
+        expect((await secondClient.decision(decisionId)).status).toBe('OPEN');
+        secondClient.close();
       } finally {
         await second.stop();
       }
@@ -286,6 +365,36 @@ function dynamoDbLocalPids(port: number): number[] {
     .map(Number);
 }
 
+/** The processes started under `pid`, however deep (from /proc; Linux only). */
+function descendantsOf(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const current = queue.shift();
+    for (const [child, parent] of parents) {
+      if (parent === current) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+const readyPattern =
+  /meta-strategy-selector ready on (http:\/\/127\.0\.0\.1:(\d+)) \(DynamoDB Local on :(\d+), in memory\)/;
+
 function startCli(
   args: string[],
   env?: Record<string, string>,
@@ -308,7 +417,7 @@ function startCli(
 
 const exitOf = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
     else child.once('exit', (code) => resolve(code));
   });
 
@@ -340,6 +449,69 @@ describe.runIf(existsSync('/proc'))('npm start, as a child process', () => {
       }
     },
   );
+
+  it('stops node and DynamoDB Local when the npm process gets SIGTERM, as a process manager sends it', async () => {
+    const npm = spawn('npm', ['start', '--', '--port', '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    npm.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    npm.stderr?.resume();
+    try {
+      await waitFor(() => readyPattern.test(stdout), 45_000);
+      const [, url = '', , dynamoPort = ''] = readyPattern.exec(stdout) ?? [];
+      expect((await fetch(`${url}/v1/health`)).status).toBe(200);
+      const started = descendantsOf(npm.pid as number);
+      const javaPids = dynamoDbLocalPids(Number(dynamoPort));
+      expect(javaPids).toHaveLength(1);
+      expect(started).toEqual(expect.arrayContaining(javaPids));
+
+      npm.kill('SIGTERM');
+      await exitOf(npm);
+      await waitFor(() => started.every((pid) => !isAlive(pid)), 15_000);
+      expect(dynamoDbLocalPids(Number(dynamoPort))).toEqual([]);
+      await expect(fetch(`${url}/v1/strategies`)).rejects.toThrow();
+    } finally {
+      for (const pid of descendantsOf(npm.pid as number)) process.kill(pid, 'SIGKILL');
+      if (npm.exitCode === null) npm.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 saying so when DynamoDB Local dies under it', async () => {
+    const { child, output } = startCli(['--port', '0']);
+    try {
+      await waitFor(() => readyPattern.test(output().stdout), 45_000);
+      const [, , , dynamoPort = ''] = readyPattern.exec(output().stdout) ?? [];
+      const [javaPid] = dynamoDbLocalPids(Number(dynamoPort));
+      process.kill(javaPid as number, 'SIGKILL');
+      expect(await exitOf(child)).toBe(1);
+      expect(output().stderr).toContain(
+        `npm start: DynamoDB Local (pid ${javaPid}, port ${dynamoPort}) was killed by SIGKILL while the stack was running; without it every request fails`,
+      );
+      expect(output().stderr).toContain('Start it again with `npm start`.');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('stops DynamoDB Local even when node itself is killed with SIGKILL', async () => {
+    const { child, output } = startCli(['--port', '0']);
+    try {
+      await waitFor(() => readyPattern.test(output().stdout), 45_000);
+      const [, , , dynamoPort = ''] = readyPattern.exec(output().stdout) ?? [];
+      const javaPids = dynamoDbLocalPids(Number(dynamoPort));
+      expect(javaPids).toHaveLength(1);
+      child.kill('SIGKILL');
+      await exitOf(child);
+      // Nothing in the killed process can act: the engine's watchdog stops it within seconds.
+      await waitFor(() => javaPids.every((pid) => !isAlive(pid)), 15_000);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 
   it('exits 1 saying how to install Java when java is not on the PATH', async () => {
     const { child, output } = startCli(['--port', '0'], { PATH: '/nonexistent' });

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SelectorClient } from '../../client';
 import { createConsoleLog, createConsoleTelemetry } from '../../infra/local/console-telemetry';
 import { runLearningSession, type SessionProgress } from '../../infra/local/learning-session';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack';
-import { createSelectorClient, type SelectorClient } from '../../infra/local/selector-client';
 import { parseOhlcvCsv } from '../../lib/backtest/csv';
 import { trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
@@ -27,7 +27,7 @@ describe('learning session through the local stack', () => {
       log: createConsoleLog({ name: 'local', ...quiet }),
       telemetry: (name) => createConsoleTelemetry({ name, ...quiet }),
     });
-    client = createSelectorClient(stack.url, stack.config.eventSource);
+    client = new SelectorClient({ apiUrl: stack.url, eventSource: stack.config.eventSource });
   });
 
   afterAll(async () => {

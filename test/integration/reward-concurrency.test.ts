@@ -55,7 +55,11 @@ function randomPath(seed: number, entry: number, atr: number, bars: number): Can
   return path;
 }
 
-const fullInformationPooled = (policy: Policy): Policy => ({ ...policy, fullInformation: true, pooling: true });
+const fullInformationPooled = (policy: Policy): Policy => ({
+  ...policy,
+  fullInformation: true,
+  pooling: true,
+});
 
 const attemptsOf = (logs: { attributes: Record<string, unknown> }[]) =>
   logs.map((log) => Number(log.attributes.attempts ?? 0)).filter((attempts) => attempts > 0);
@@ -79,14 +83,18 @@ describe('concurrent rewards on DynamoDB Local', () => {
 
     expect(results.every((r) => r.outcome === 'applied')).toBe(true);
     const cell = (await cellArms(h.store, ref.symbol, ref.regime))[ref.strategy];
-    const expected = totalsOfRewards([...rewards.values()].map((realizedR) => ({ realizedR, counterfactual: false })));
+    const expected = totalsOfRewards(
+      [...rewards.values()].map((realizedR) => ({ realizedR, counterfactual: false })),
+    );
     expect(totalsOf(cell)).toEqual(expected);
     // The audit: each closed decision records the R it added, and they sum to the cell.
-    const closed = await Promise.all([...rewards.keys()].map((id) => h.store.getDecision(id, { consistent: true })));
-    const audited = closed.map((decision) => decision?.reward?.credits[0]);
-    expect(totalsOfRewards(audited.map((credit) => credit ?? { realizedR: Number.NaN, counterfactual: false }))).toEqual(
-      expected,
+    const closed = await Promise.all(
+      [...rewards.keys()].map((id) => h.store.getDecision(id, { consistent: true })),
     );
+    const audited = closed.map((decision) => decision?.reward?.credits[0]);
+    expect(
+      totalsOfRewards(audited.map((credit) => credit ?? { realizedR: Number.NaN, counterfactual: false })),
+    ).toEqual(expected);
     console.info(
       `64 concurrent rewards on one cell: ${h.recorder.total(METRIC.rewardConflicts)} conflicts resent, most attempts ${Math.max(...attemptsOf(h.recorder.logs))}`,
     );
@@ -129,14 +137,17 @@ describe('concurrent rewards on DynamoDB Local', () => {
     for (const { decision, path, realizedR } of trades) {
       const credits = armCredits(decision, realizedR, path, h.config.horizonBars);
       expect(credits).toHaveLength(7);
-      for (const credit of credits) expectedPool.set(credit.strategy, [...(expectedPool.get(credit.strategy) ?? []), credit]);
+      for (const credit of credits)
+        expectedPool.set(credit.strategy, [...(expectedPool.get(credit.strategy) ?? []), credit]);
       // Each symbol's own cell holds exactly its one trade.
       const own = await cellArms(h.store, decision.symbol, regime);
       for (const credit of credits) expect(totalsOf(own[credit.strategy])).toEqual(totalsOfRewards([credit]));
     }
     const pooled = await pooledArms(h, regime);
     for (const strategy of STRATEGY_IDS) {
-      expect(totalsOf(pooled[strategy] as CellStats)).toEqual(totalsOfRewards(expectedPool.get(strategy) ?? []));
+      expect(totalsOf(pooled[strategy] as CellStats)).toEqual(
+        totalsOfRewards(expectedPool.get(strategy) ?? []),
+      );
     }
     const attempts = attemptsOf(h.recorder.logs);
     console.info(
@@ -153,7 +164,9 @@ describe('concurrent rewards on DynamoDB Local', () => {
       regime: REGIMES[i % 5] ?? 'UNKNOWN',
       strategy: STRATEGY_IDS[Math.floor(i / 5) + 1] ?? 'moderate',
     }));
-    const expected = new Map(cells.map((_, i) => [i, [] as { realizedR: number; counterfactual: boolean }[]]));
+    const expected = new Map(
+      cells.map((_, i) => [i, [] as { realizedR: number; counterfactual: boolean }[]]),
+    );
     const deliveries: (() => Promise<unknown>)[] = [];
     const recorded: Promise<unknown>[] = [];
     for (let trade = 0; trade < 200; trade++) {

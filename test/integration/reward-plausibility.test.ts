@@ -73,6 +73,17 @@ const CASES: ImplausibleCase[] = [
     detail: { realizedR: 0.5, path: pathFrom(LAST_CANDLE_AT - 10) },
   },
   {
+    kind: 'a path that jumps to another market after its first bar',
+    reason: 'path-off-market',
+    detail: {
+      realizedR: 0.5,
+      path: [
+        { t: LAST_CANDLE_AT + 1, o: ENTRY, h: ENTRY + 50, l: ENTRY - 50, c: ENTRY },
+        { t: LAST_CANDLE_AT + 2, o: 1e6, h: 1e6, l: 1e6, c: 1e6 },
+      ],
+    },
+  },
+  {
     kind: 'a path of another market (prices 50× the entry)',
     reason: 'path-off-market',
     detail: {

@@ -163,6 +163,19 @@ const BAD_INPUTS: BadInput[] = [
     path: 'signal.source',
     body: field('signal', { confidence: 0.5, source: 7 }),
   },
+  { kind: 'idempotencyKey empty', path: 'idempotencyKey', body: field('idempotencyKey', '') },
+  { kind: 'idempotencyKey a number', path: 'idempotencyKey', body: field('idempotencyKey', 42) },
+  {
+    kind: 'idempotencyKey over 128 characters',
+    path: 'idempotencyKey',
+    body: field('idempotencyKey', 'k'.repeat(129)),
+  },
+  {
+    kind: 'idempotencyKey with a key separator',
+    path: 'idempotencyKey',
+    body: field('idempotencyKey', 'bot#1'),
+  },
+  { kind: 'idempotencyKey with spaces', path: 'idempotencyKey', body: field('idempotencyKey', 'bot 1') },
   { kind: 'liquidity an array', path: 'liquidity', body: field('liquidity', [2, 250000]) },
   {
     kind: 'liquidity spread negative',

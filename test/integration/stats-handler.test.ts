@@ -195,7 +195,7 @@ describe('stats handler (GET /v1/strategies, /v1/stats, /v1/decisions/{id}) on D
 
   it('answers 404 for a route it does not serve', async () => {
     const event = loadEvent<APIGatewayProxyEventV2>('stats-strategies.json');
-    const result = await h.stats({ ...event, rawPath: '/v1/unknown' });
+    const result = await h.stats({ ...event, routeKey: 'GET /v1/unknown', rawPath: '/v1/unknown' });
     expect(result.statusCode).toBe(404);
   });
 });

@@ -13,7 +13,7 @@ import { buildExitPlan } from '../../lib/exit-plan';
 import { addToCell, armIncrement } from '../../lib/learners/cell-stats';
 import { createEpsilonGreedyLearner } from '../../lib/learners/epsilon-greedy';
 import type { CellsByStrategy } from '../../lib/learners/learner';
-import { DEFAULT_PLAUSIBILITY } from '../../lib/plausibility';
+import { allowanceR, DEFAULT_PLAUSIBILITY, planReach } from '../../lib/plausibility';
 import { createDefaultPolicy } from '../../lib/policies';
 import { getProfile } from '../../lib/profiles';
 import { simulateTrade } from '../../lib/simulator';
@@ -267,6 +267,36 @@ describe('reward use case: an applied reward', () => {
     expect(calls.commits[0]?.reward).toMatchObject({ realizedR: 2, exitPrice: 99_750 });
   });
 
+  it('applies an R at either edge of the plan reach widened by the 3-ATR gap allowance', async () => {
+    const reach = planReach(decision.plan);
+    const allowance = allowanceR(decision.plan, DEFAULT_PLAUSIBILITY.rewardGapAllowanceAtr);
+    expect(allowance).toBe(3);
+    // Filled at 98,000: 3 ATRs (1,500) below the stop at 99,500, −4 R.
+    for (const [event, realizedR] of [
+      [{ exitPrice: 98_000 }, -4],
+      [{ realizedR: -1 - allowance }, -4],
+      [{ realizedR: Number((reach.maxR + allowance).toFixed(6)) }, 6.15],
+    ] as const) {
+      const { store, calls } = memoryStore();
+      expect(await applier(store).apply({ ...input, ...event })).toMatchObject({
+        outcome: 'applied',
+        reward: { realizedR },
+      });
+      expect(calls.commits[0]?.own.arms.moderate).toEqual(armIncrement(realizedR, false, false));
+      expect(calls.rejections).toEqual([]);
+    }
+  });
+
+  it('applies a path that opens 10 ATRs from the entry, the farthest it may', async () => {
+    // The path only has to be of this market (one more unit of price is refused, below); R is
+    // judged on its own.
+    const { store, calls } = memoryStore();
+    const gap = [{ t: CREATED, o: 105_000, h: 105_100, l: 104_900, c: 105_000 }];
+    const result = await applier(store).apply({ ...input, realizedR: 6, path: gap });
+    expect(result).toMatchObject({ outcome: 'applied', reward: { realizedR: 6, pathUsed: true } });
+    expect(calls.rejections).toEqual([]);
+  });
+
   it('credits −0 and a tiny R such as 1e-140 as exactly 0', async () => {
     for (const realizedR of [-0, 1e-140, -1e-140]) {
       const { store, calls } = memoryStore();
@@ -428,7 +458,9 @@ describe('reward use case: implausible rewards', () => {
   });
 
   it.each([
-    ['an R beyond the plan', { realizedR: 6 }, 'r-beyond-plan-reach'],
+    // moderate reaches 3.15 R, and 3 R more with the 3-ATR gap allowance on its 1-ATR stop.
+    ['an R beyond the plan', { realizedR: 6.2 }, 'r-beyond-plan-reach'],
+    ['an exit price more than 3 ATRs below the stop', { exitPrice: 97_999 }, 'r-beyond-plan-reach'],
     ['an exit price 50× the entry', { exitPrice: 5_000_000 }, 'r-beyond-bound'],
     ['a close in 1970', { realizedR: 1, closedAt: '1970-01-01T00:00:00Z' }, 'closed-before-decision'],
     ['a close in the future', { realizedR: 1, closedAt: '2024-01-02T00:00:00Z' }, 'closed-in-future'],
@@ -437,12 +469,48 @@ describe('reward use case: implausible rewards', () => {
       { realizedR: 1, path: path.map((bar) => ({ ...bar, t: bar.t - 86_400_000 })) },
       'path-before-decision',
     ],
+    [
+      'a path of another market',
+      { realizedR: 1, path: [{ t: CREATED, o: 1000, h: 1000, l: 1000, c: 1000 }] },
+      'path-off-market',
+    ],
+    [
+      'a path that opens more than 10 ATRs from the entry',
+      { realizedR: 1, path: [{ t: CREATED, o: 105_001, h: 105_100, l: 104_900, c: 105_000 }] },
+      'path-off-market',
+    ],
   ] as const)('refuses %s, changing no cell', async (_case, event, reason) => {
     const { store, calls } = memoryStore();
     const result = await applier(store).apply({ ...input, ...event });
     expect(result).toMatchObject({ outcome: 'implausible', implausibility: { reason } });
     expect(calls.rejections.map(([, rejection]) => rejection.reason)).toEqual([reason]);
     expect(calls.commits).toEqual([]);
+  });
+
+  it('treats a redelivery of the refused event as a duplicate, recording nothing again', async () => {
+    const { store, calls, current } = memoryStore();
+    const { apply } = applier(store);
+    await apply({ ...input, realizedR: 50 });
+    const again = await apply({ ...input, realizedR: 50 });
+    expect(again).toMatchObject({
+      outcome: 'duplicate',
+      conflicts: 0,
+      decision: { status: 'REJECTED', rejection: { eventId: 'e1' } },
+    });
+    expect(calls.rejections).toHaveLength(1);
+    expect(calls.commits).toEqual([]);
+    expect(current()?.status).toBe('REJECTED');
+  });
+
+  it('judges another event for a REJECTED decision afresh', async () => {
+    const { store, calls } = memoryStore();
+    const { apply } = applier(store);
+    await apply({ ...input, realizedR: 50 });
+    expect(await apply({ ...input, eventId: 'e2', realizedR: 60 })).toMatchObject({
+      outcome: 'implausible',
+      decision: { rejection: { eventId: 'e2' } },
+    });
+    expect(calls.rejections.map(([, rejection]) => rejection.eventId)).toEqual(['e1', 'e2']);
   });
 
   it('keeps a number the store cannot hold as text on the rejection', async () => {

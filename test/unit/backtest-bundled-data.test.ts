@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backtestPolicies, runBacktestCommand } from '../../lib/backtest/command';
@@ -51,6 +51,7 @@ describe('npm run backtest on the bundled data', () => {
       ['--data', fileURLToPath(new URL('../fixtures/ttrc-daily.csv', import.meta.url))],
       {
         readText: (path) => readFile(path, 'utf8'),
+        listDirectory: async () => [],
         writeText: async () => {},
         stdout: (text) => {
           stdout += text;
@@ -64,5 +65,33 @@ describe('npm run backtest on the bundled data', () => {
     // The first paragraph is the headline (file, bars, time); the table follows it.
     const table = stdout.slice(stdout.indexOf('\n\n') + 2).trimEnd();
     for (const block of docOutputs('backtest-bundled')) expectTextSample(block, table);
+  });
+});
+
+describe('npm run backtest on the bundled crypto portfolio', () => {
+  it('prints the portfolio figures docs/learning.md shows', { timeout: 60_000 }, async () => {
+    let stdout = '';
+    const code = await runBacktestCommand(
+      [
+        '--data-dir',
+        fileURLToPath(new URL('../fixtures/crypto-5m', import.meta.url)),
+        '--signal',
+        'reversion',
+      ],
+      {
+        readText: (path) => readFile(path, 'utf8'),
+        listDirectory: (path) => readdir(path),
+        writeText: async () => {},
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: () => {},
+        config: () => loadConfig(ENV_DEFAULTS),
+        now: () => 0,
+      },
+    );
+    expect(code).toBe(0);
+    const tables = stdout.slice(stdout.indexOf('\n\n') + 2).trimEnd();
+    for (const block of docOutputs('backtest-portfolio')) expectTextSample(block, tables);
   });
 });

@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type BacktestCommandIo, parseBacktestArgs, runBacktestCommand } from '../../lib/backtest/command';
+import { parseOhlcvCsv } from '../../lib/backtest/csv';
+import { reversionSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import { STRATEGY_IDS } from '../../lib/types';
+import { CRYPTO_PAIRS, cryptoFixturePath } from '../helpers/crypto-fixture';
 
 /** The first 900 ttrc bars, as the file's own text. */
 const FIXTURE_SLICE = readFileSync(
@@ -26,6 +29,12 @@ function fakeIo(files: Record<string, string>, overrides: Partial<BacktestComman
       const text = files[path];
       if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
       return text;
+    },
+    listDirectory: async (path) => {
+      const prefix = `${path}/`;
+      const names = Object.keys(files).filter((name) => name.startsWith(prefix));
+      if (names.length === 0) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+      return names.map((name) => name.slice(prefix.length));
     },
     writeText: async (path, text) => {
       written.set(path, text);
@@ -51,6 +60,7 @@ const POLICY_NAMES = [
   'default',
   'seed',
   ...STRATEGY_IDS.map((strategy) => `static:${strategy}`),
+  'walkforward:best-static',
   'oracle:regime-in-hindsight',
 ];
 
@@ -65,7 +75,7 @@ describe('npm run backtest', () => {
     expect(run.stderr()).toBe('');
     const stdout = run.stdout();
     expect(stdout).toMatch(
-      /^ttrc\.csv: 900 bars 1985-01-02 to .*built-in EMA\(12\)\/EMA\(26\) crossover.*seed 3/,
+      /^ttrc\.csv: 900 bars 1985-01-02 to .*built-in ema-cross: EMA\(12\)\/EMA\(26\) crossover.*seed 3/,
     );
     expect(stdout).toMatch(/policy +trades +mean R +total R +win rate +max DD R/);
     for (const name of POLICY_NAMES) expect(stdout).toMatch(new RegExp(`\\n${name} +\\d+ `));
@@ -82,14 +92,16 @@ describe('npm run backtest', () => {
       run.io,
     );
     const report = JSON.parse(run.written.get('out.json') ?? '{}');
-    expect(Object.keys(report)).toEqual(['data', 'policies', 'details']);
+    expect(Object.keys(report)).toEqual(['data', 'policies', 'symbols', 'comparisons', 'details']);
     expect(report.data).toEqual({
       file: 'ttrc.csv',
+      files: ['ttrc.csv'],
       bars: 900,
       from: '1985-01-02T00:00:00.000Z',
       to: expect.stringMatching(/^1988-/),
       signals: expect.any(Number),
-      signalSource: 'built-in',
+      signalSource: 'ema-cross',
+      signalRule: 'built-in ema-cross: EMA(12)/EMA(26) crossover',
       horizonBars: 20,
       lookbackBars: 250,
       seed: 1,
@@ -117,6 +129,38 @@ describe('npm run backtest', () => {
     expect(report.policies.default.trades).toBe(36);
   });
 
+  it("trades the built-in signal of --signal, and the file's signal column over it", async () => {
+    const run = fakeIo({ 'ttrc.csv': FIXTURE_SLICE });
+    await runBacktestCommand(['--data', 'ttrc.csv', '--signal', 'reversion', '--json', 'out.json'], run.io);
+    const report = JSON.parse(run.written.get('out.json') ?? '{}');
+    const candles = parseOhlcvCsv(FIXTURE_SLICE).candles;
+    const expected = reversionSignals(candles).filter((s, i) => s !== 0 && i < candles.length - 1).length;
+    expect(report.data).toMatchObject({
+      signalSource: 'reversion',
+      signalRule: 'built-in reversion: 20-bar Bollinger z-score crossing ±2, faded',
+      signals: expected,
+    });
+    expect(run.stdout()).toContain('(built-in reversion: 20-bar Bollinger z-score crossing ±2, faded)');
+
+    const lines = FIXTURE_SLICE.split('\n');
+    const withSignals = [
+      `${lines[0]},signal`,
+      ...lines.slice(1).map((line, i) => `${line},${i === 100 ? 1 : 0}`),
+    ];
+    const column = fakeIo({ 's.csv': withSignals.join('\n') });
+    await runBacktestCommand(['--data', 's.csv', '--signal', 'breakout', '--json', 'out.json'], column.io);
+    expect(JSON.parse(column.written.get('out.json') ?? '{}').data).toMatchObject({
+      signalSource: 'column',
+      signals: 1,
+    });
+  });
+
+  it('fails with the usage on an unknown signal kind', async () => {
+    const run = fakeIo({});
+    expect(await runBacktestCommand(['--data', 'x.csv', '--signal', 'rsi'], run.io)).toBe(2);
+    expect(run.stderr()).toContain("--signal must be one of ema-cross, breakout, reversion, got 'rsi'");
+  });
+
   it('gives the same report for the same seed', async () => {
     const first = fakeIo({ 'ttrc.csv': FIXTURE_SLICE });
     const second = fakeIo({ 'ttrc.csv': FIXTURE_SLICE });
@@ -128,7 +172,9 @@ describe('npm run backtest', () => {
   it('fails with the usage when --data is missing', async () => {
     const run = fakeIo({});
     expect(await runBacktestCommand([], run.io)).toBe(2);
-    expect(run.stderr()).toMatch(/^error: --data FILE\.csv is required\n\nUsage: npm run backtest/);
+    expect(run.stderr()).toMatch(
+      /^error: --data FILE\.csv \(or --data-dir DIR\) is required\n\nUsage: npm run backtest/,
+    );
     expect(run.stdout()).toBe('');
   });
 
@@ -167,6 +213,101 @@ describe('npm run backtest', () => {
     expect(run.stderr()).toBe('error: cannot write /ro/out.html: permission denied\n');
   });
 
+  describe('a portfolio', () => {
+    const files = Object.fromEntries(
+      CRYPTO_PAIRS.map((pair) => [`crypto/${pair}.csv`, readFileSync(cryptoFixturePath(pair), 'utf8')]),
+    );
+
+    it('replays several files on one clock, each named by its file, and reports each symbol', async () => {
+      const run = fakeIo(files);
+      const code = await runBacktestCommand(
+        [
+          '--data',
+          'crypto/ETH_BTC.csv',
+          '--data',
+          'crypto/LTC_BTC.csv',
+          '--json',
+          'out.json',
+          '--resamples',
+          '200',
+        ],
+        run.io,
+      );
+      expect(run.stderr()).toBe('');
+      expect(code).toBe(0);
+      expect(run.stdout()).toMatch(
+        /^2 symbols \(ETH_BTC, LTC_BTC\): 3000 bars on one clock 2018-01-10 to 2018-01-15/,
+      );
+      expect(run.stdout()).toMatch(/\nMean R per trade by symbol\nsymbol +signals +default +seed/);
+      expect(run.progress[0]).toBe(-3000);
+      const report = JSON.parse(run.written.get('out.json') ?? '{}');
+      expect(report.data.files).toEqual(['crypto/ETH_BTC.csv', 'crypto/LTC_BTC.csv']);
+      expect(Object.keys(report.symbols)).toEqual(['ETH_BTC', 'LTC_BTC']);
+      for (const name of POLICY_NAMES) {
+        const perSymbol = ['ETH_BTC', 'LTC_BTC'].map((symbol) => report.symbols[symbol].policies[name]);
+        for (const figures of perSymbol) {
+          expect(Object.keys(figures)).toEqual(['trades', 'meanR', 'totalR', 'winRate', 'maxDrawdownR']);
+        }
+        expect(perSymbol.reduce((sum, f) => sum + f.trades, 0)).toBe(report.policies[name].trades);
+        expect(perSymbol.reduce((sum, f) => sum + f.totalR, 0)).toBeCloseTo(report.policies[name].totalR, 9);
+      }
+      expect(report.symbols.ETH_BTC).toMatchObject({
+        file: 'crypto/ETH_BTC.csv',
+        bars: 1500,
+        signalSource: 'ema-cross',
+      });
+    });
+
+    it('reads every .csv file of --data-dir in name order', async () => {
+      const run = fakeIo({ ...files, 'crypto/notes.txt': 'not data' });
+      expect(
+        await runBacktestCommand(
+          ['--data-dir', 'crypto', '--json', 'out.json', '--resamples', '100'],
+          run.io,
+        ),
+      ).toBe(0);
+      const report = JSON.parse(run.written.get('out.json') ?? '{}');
+      expect(Object.keys(report.symbols)).toEqual(['ETH_BTC', 'LTC_BTC', 'XMR_BTC']);
+    });
+
+    it('takes the symbols of a file with a symbol column from the column', async () => {
+      const [header = '', ...rows] = FIXTURE_SLICE.split('\n');
+      const text = [
+        `${header},symbol`,
+        ...rows.map((row) => `${row},AAA`),
+        ...rows.map((row) => `${row},BBB`),
+      ].join('\n');
+      const run = fakeIo({ 'two.csv': text });
+      expect(
+        await runBacktestCommand(['--data', 'two.csv', '--json', 'out.json', '--resamples', '100'], run.io),
+      ).toBe(0);
+      const report = JSON.parse(run.written.get('out.json') ?? '{}');
+      expect(Object.keys(report.symbols)).toEqual(['AAA', 'BBB']);
+      expect(report.symbols.AAA.policies['static:scalp']).toEqual(
+        report.symbols.BBB.policies['static:scalp'],
+      );
+    });
+
+    it('refuses one symbol read from two files, and --symbol with several files', async () => {
+      const run = fakeIo({ 'a/X.csv': FIXTURE_SLICE, 'b/X.csv': FIXTURE_SLICE });
+      expect(await runBacktestCommand(['--data', 'a/X.csv', '--data', 'b/X.csv'], run.io)).toBe(1);
+      expect(run.stderr()).toBe(
+        'error: b/X.csv: symbol X is already read from a/X.csv; one symbol, one series\n',
+      );
+      const usage = fakeIo({});
+      expect(
+        await runBacktestCommand(['--data', 'a/X.csv', '--data', 'b/X.csv', '--symbol', 'Y'], usage.io),
+      ).toBe(2);
+      expect(usage.stderr()).toMatch(/^error: --symbol names the symbol of a single file/);
+    });
+
+    it('fails clearly on a directory it cannot read', async () => {
+      const run = fakeIo({});
+      expect(await runBacktestCommand(['--data-dir', 'nowhere'], run.io)).toBe(1);
+      expect(run.stderr()).toBe('error: cannot read nowhere: no such file\n');
+    });
+  });
+
   it('reads every option', () => {
     expect(
       parseBacktestArgs([
@@ -183,14 +324,24 @@ describe('npm run backtest', () => {
         '300',
         '--symbol',
         'EURUSD',
+        '--signal',
+        'reversion',
+        '--resamples',
+        '500',
+        '--block',
+        '7',
       ]),
     ).toEqual({
-      data: 'd.csv',
+      data: ['d.csv'],
+      dataDir: undefined,
+      signal: 'reversion',
       json: 'j',
       html: 'h',
       seed: -4,
       horizonBars: 12,
       lookbackBars: 300,
+      resamples: 500,
+      blockLength: 7,
       symbol: 'EURUSD',
       help: false,
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CsvErrorReason, CsvFormatError, parseOhlcvCsv } from '../../lib/backtest/csv';
+import { type CsvErrorReason, CsvFormatError, parseOhlcvCsv, parseOhlcvSeries } from '../../lib/backtest/csv';
 
 const csv = (...lines: string[]) => lines.join('\n');
 
@@ -201,5 +201,51 @@ describe('parseOhlcvCsv', () => {
       line: 2,
       column: 'date',
     });
+  });
+});
+
+describe('parseOhlcvSeries', () => {
+  it('reads a file without a symbol column as one series with no symbol', () => {
+    const series = parseOhlcvSeries(csv('date,open,high,low,close', '2024-01-02,1,2,1,1'));
+    expect(series.map((s) => [s.symbol, s.candles.length])).toEqual([[undefined, 1]]);
+  });
+
+  it('splits a symbol column into one series per symbol, each with its own signals and time order', () => {
+    const series = parseOhlcvSeries(
+      csv(
+        't,symbol,open,high,low,close,signal',
+        '1700000000000,BTC,10,11,9,10,1',
+        '1700000000000,ETH,1,2,1,1,0',
+        '1700000060000,BTC,10,11,9,10,-1',
+        '1700000060000,ETH,1,2,1,1,1',
+        '1700000120000,ETH,1,2,1,1,0',
+      ),
+    );
+    expect(series.map((s) => [s.symbol, s.candles.map((c) => c.t), s.signals])).toEqual([
+      ['BTC', [1_700_000_000_000, 1_700_000_060_000], [1, -1]],
+      ['ETH', [1_700_000_000_000, 1_700_000_060_000, 1_700_000_120_000], [0, 1, 0]],
+    ]);
+  });
+
+  it("rejects a symbol's bars out of time order, naming the symbol, and an empty symbol", () => {
+    const outOfOrder = () =>
+      parseOhlcvSeries(
+        csv(
+          't,symbol,open,high,low,close',
+          '1700000060000,BTC,1,2,1,1',
+          '1700000000000,ETH,1,2,1,1',
+          '1700000000000,BTC,1,2,1,1',
+        ),
+      );
+    expect(outOfOrder).toThrow(/line 4, column t: .* of BTC/);
+    expect(() => parseOhlcvSeries(csv('t,symbol,open,high,low,close', '1700000000000,,1,2,1,1'))).toThrow(
+      /line 2, column symbol: the symbol is empty/,
+    );
+  });
+
+  it('makes parseOhlcvCsv refuse a file of several symbols', () => {
+    expect(
+      failure(csv('t,symbol,open,high,low,close', '1700000000000,A,1,2,1,1', '1700000000000,B,1,2,1,1')),
+    ).toMatchObject({ reason: 'several-symbols', column: 'symbol' });
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type BacktestResult, ORACLE_POLICY_NAME, runBacktest } from '../../lib/backtest/engine';
+import {
+  type BacktestResult,
+  ORACLE_POLICY_NAME,
+  runBacktest,
+  WALK_FORWARD_POLICY_NAME,
+} from '../../lib/backtest/engine';
 import { type SignalValue, trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import { buildExitPlan } from '../../lib/exit-plan';
@@ -306,11 +311,12 @@ describe('runBacktest on a slice of the ttrc data', () => {
   const result = runBacktest({ candles, signals, policies: policies(), seed: 7, lookbackBars: 300 });
   const byName = (r: BacktestResult, name: string) => r.policies.find((p) => p.name === name);
 
-  it('reports every policy on the same signals, oracle last', () => {
+  it('reports every policy on the same signals, the comparators last', () => {
     expect(result.policies.map((p) => p.name)).toEqual([
       'default',
       'seed',
       ...STRATEGY_IDS.map((s) => `static:${s}`),
+      WALK_FORWARD_POLICY_NAME,
       ORACLE_POLICY_NAME,
     ]);
     expect(result.signals).toBeGreaterThan(30);
@@ -342,7 +348,7 @@ describe('runBacktest on a slice of the ttrc data', () => {
 
   it('gives the oracle at least the total R of every static policy, per regime and overall', () => {
     const oracle = byName(result, ORACLE_POLICY_NAME);
-    expect(result.oracleRegimesFrom).toBe('default');
+    expect(result.regimesFrom).toBe('default');
     for (const strategy of STRATEGY_IDS) {
       const fixed = byName(result, `static:${strategy}`);
       expect(oracle?.summary.totalR).toBeGreaterThanOrEqual((fixed?.summary.totalR ?? 0) - 1e-9);
@@ -372,7 +378,10 @@ describe('runBacktest on a slice of the ttrc data', () => {
       seed: 7,
       lookbackBars: 300,
     });
-    expect(alone.policies[0]).toEqual(byName(result, 'seed'));
+    // Only the regime rows differ: alone, the seed's own regimes define them.
+    const { regimes: _, ...seedAlone } = alone.policies[0] ?? {};
+    const { regimes: __, ...seedBeside } = byName(result, 'seed') ?? {};
+    expect(seedAlone).toEqual(seedBeside);
   });
 
   it('explores differently with another seed', () => {
@@ -454,7 +463,7 @@ describe('runBacktest edge cases', () => {
 
   it('counts a trade whose reward the service would refuse, but teaches nothing from it', () => {
     // Flat around 100, then bar 11 opens at 90: a LONG stopped 1 ATR below 100 exits at the gap, −10 R,
-    // beyond the −2 R a plan can reach with the default 1 R allowance.
+    // beyond the −4 R its stop and the default gap allowance of 3 ATRs can reach.
     const candles: Candle[] = Array.from({ length: 30 }, (_, i) => {
       const level = i <= 10 ? 100 : 90;
       return { t: i * DAY_MS, o: level, h: level + 0.5, l: level - 0.5, c: level };
@@ -487,6 +496,41 @@ describe('runBacktest edge cases', () => {
     // The choice on bar 20 saw no reward from it, in its own cells or the pooled ones.
     expect(recorder.choices[1]?.input).toMatchObject({ cells: {}, pooled: {} });
     expect(policy?.learned.reduce((sum, cell) => sum + cell.realCount, 0)).toBe(1);
+  });
+
+  it('teaches a gap through the stop up to the allowance of 3 ATRs, and refuses one just beyond', () => {
+    // As above, but bar 11 opens at `level`: defensive's stop sits at 99, 1 ATR below the entry.
+    const gapped = (level: number) => {
+      const candles: Candle[] = Array.from({ length: 30 }, (_, i) => {
+        const price = i <= 10 ? 100 : level;
+        return { t: i * DAY_MS, o: price, h: price + 0.5, l: price - 0.5, c: price };
+      });
+      const seen = { lastT: 0 };
+      const signals: SignalValue[] = candles.map((_, i) => (i === 10 ? 1 : 0));
+      const [policy] = runBacktest({
+        candles,
+        signals,
+        policies: [
+          {
+            name: 'gapped',
+            detector: fixedDetector('RANGE_LOW_VOL', 1, seen),
+            learner: recordingLearner(seen).learner,
+            fullInformation: true,
+            pooling: true,
+          },
+        ],
+      }).policies;
+      return policy;
+    };
+    // 96 is 3 ATRs past the stop: −4 R, the edge of what the plan reaches with the allowance.
+    const atEdge = gapped(96);
+    expect(atEdge?.trades[0]).toMatchObject({ strategy: 'defensive', realizedR: -4, closeBar: 11 });
+    expect(atEdge?.implausibleRewards).toBe(0);
+    expect(atEdge?.learned.reduce((sum, cell) => sum + cell.realCount, 0)).toBe(1);
+    const beyond = gapped(95.99);
+    expect(beyond?.trades[0]?.realizedR).toBeCloseTo(-4.01, 9);
+    expect(beyond?.implausibleRewards).toBe(1);
+    expect(beyond?.learned.reduce((sum, cell) => sum + cell.realCount, 0)).toBe(0);
   });
 
   it('rejects signals that do not match the candles', () => {

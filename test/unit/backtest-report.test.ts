@@ -6,6 +6,7 @@ import { backtestDataInfo, backtestJsonReport } from '../../lib/backtest/json-re
 import { formatResultsTable } from '../../lib/backtest/results-table';
 import { trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
+import { STRATEGY_IDS } from '../../lib/types';
 import { loadTtrcCandles } from '../helpers/ttrc-fixture';
 
 const candles = loadTtrcCandles().slice(0, 1200);
@@ -15,12 +16,10 @@ const result = runBacktest({
   policies: backtestPolicies(loadConfig(ENV_DEFAULTS)),
   seed: 5,
 });
-const data = backtestDataInfo(result, {
-  file: 'data/<b>"odd" & name</b>.csv',
-  signalSource: 'built-in',
-  firstT: candles[0]?.t ?? 0,
-  lastT: candles.at(-1)?.t ?? 0,
-});
+const sources = [
+  { symbol: 'BACKTEST', file: 'data/<b>"odd" & name</b>.csv', signalSource: 'ema-cross' as const },
+];
+const data = backtestDataInfo(result, sources);
 
 describe('backtest reports', () => {
   const html = renderHtmlReport(result, data);
@@ -35,8 +34,8 @@ describe('backtest reports', () => {
 
   it('draws an equity curve for every policy and a heatmap of the learned values', () => {
     for (const policy of result.policies) expect(html).toContain(`${escapeHtml(policy.name)}</title>`);
-    // One overlay chart plus one small chart per policy.
-    expect(html.match(/<svg /g)).toHaveLength(result.policies.length + 1);
+    // The equity and drawdown charts, and one R histogram per policy.
+    expect(html.match(/<svg /g)).toHaveLength(result.policies.length + 2);
     expect(html).toContain('<table class="heatmap">');
     expect(html).toContain('<th scope="row">RANGE_LOW_VOL</th>');
   });
@@ -63,11 +62,24 @@ describe('backtest reports', () => {
   });
 
   it('keeps the JSON per-policy objects to the five contract figures and puts the rest in details', () => {
-    const report = backtestJsonReport(result, data);
+    const report = backtestJsonReport(result, data, sources);
     for (const policy of result.policies) {
       expect(report.policies[policy.name]).toEqual(policy.summary);
       expect(report.details.policies[policy.name]?.equity).toEqual(policy.equity);
     }
-    expect(report.details.oracleRegimesFrom).toBe('default');
+    expect(report.details.regimesFrom).toBe('default');
+    expect(report.details.policies['oracle:regime-in-hindsight']?.basis).toBe('in-sample');
+    expect(report.details.policies.default?.basis).toBe('causal');
+  });
+
+  it('puts every paired comparison under its policy and baseline', () => {
+    const report = backtestJsonReport(result, data, sources);
+    const againstWalkForward = report.comparisons.default?.['walkforward:best-static'];
+    expect(againstWalkForward).toMatchObject({ trades: result.signals, level: 0.95, resamples: 2000 });
+    expect(Object.keys(report.comparisons.seed ?? {})).toEqual([
+      ...STRATEGY_IDS.map((s) => `static:${s}`),
+      'walkforward:best-static',
+    ]);
+    expect(report.comparisons['static:scalp']?.['static:scalp']).toBeUndefined();
   });
 });

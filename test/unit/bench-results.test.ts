@@ -207,6 +207,40 @@ describe('bench results', () => {
   });
 });
 
+describe('portfolio backtest bench', () => {
+  const measurement = {
+    symbols: 10,
+    barsPerSymbol: 6000,
+    signals: 1800,
+    portfolioMs: [3000, 2800, 70_000],
+    separateMs: [2500, 2800, 35_000],
+  };
+
+  it('reports the median seconds and the median of the rounds’ own ratios to the one-by-one runs', () => {
+    const results = toBenchResults({ portfolioBacktest: measurement });
+    expect(results.portfolioBacktest).toMatchObject({
+      seconds: 3,
+      ratio: 1.2,
+      separateSeconds: 2.8,
+      rounds: 3,
+    });
+  });
+
+  it('passes within both targets and fails beyond either', () => {
+    const verdictOf = (m: typeof measurement) =>
+      tableRows({ portfolioBacktest: m }).find((row) => row.figure.startsWith('portfolio backtest'))?.verdict;
+    expect(verdictOf(measurement)).toBe('pass');
+    expect(verdictOf({ ...measurement, separateMs: [1000, 1000, 1000] })).toBe('FAIL');
+    expect(
+      verdictOf({
+        ...measurement,
+        portfolioMs: [61_000, 61_000, 61_000],
+        separateMs: [60_000, 60_000, 60_000],
+      }),
+    ).toBe('FAIL');
+  });
+});
+
 describe('bench bundling', () => {
   it('derives the esbuild command line CDK runs from the construct’s own bundling options', () => {
     const args = cdkEsbuildArgs(

@@ -58,10 +58,12 @@ describe('toMicroR and quantizeR', () => {
     expect(Object.is(quantizeR(-1e-140), 0)).toBe(true);
   });
 
-  it('keep a huge finite R finite on the grid', () => {
-    expect(quantizeR(1e300)).toBe(1e300);
+  it('keep an R up to ±9e9 exact on the grid, and refuse one beyond, where micro-R integers are no longer exact', () => {
     expect(quantizeR(-1e9)).toBe(-1e9);
     expect(Number.isInteger(toMicroR(1e9))).toBe(true);
+    expect(Number.isSafeInteger(toMicroR(9e9))).toBe(true);
+    expect(() => toMicroR(1e10)).toThrow(RangeError);
+    expect(() => quantizeR(1e300)).toThrow(/at most ±9e9 R/);
   });
 
   it('refuse an R that is not finite', () => {

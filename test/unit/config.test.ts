@@ -42,7 +42,7 @@ const DEFAULT_CONFIG: Config = {
   plausibility: {
     entryMaxDistanceAtr: 10,
     rewardMaxAbsR: 20,
-    rewardGapAllowanceR: 1,
+    rewardGapAllowanceAtr: 3,
     clockSkewMs: 300_000,
   },
   poolShards: 16,
@@ -98,7 +98,7 @@ describe('loadConfig', () => {
       LEARNER_EXPLORE_RISKY_REGIMES: '1',
       ENTRY_MAX_DISTANCE_ATR: '2.5',
       REWARD_MAX_ABS_R: '50',
-      REWARD_GAP_ALLOWANCE_R: '0',
+      REWARD_GAP_ALLOWANCE_ATR: '0.5',
       REWARD_CLOCK_SKEW_SECONDS: '1.5',
       POOL_SHARDS: '64',
     });
@@ -136,7 +136,7 @@ describe('loadConfig', () => {
       plausibility: {
         entryMaxDistanceAtr: 2.5,
         rewardMaxAbsR: 50,
-        rewardGapAllowanceR: 0,
+        rewardGapAllowanceAtr: 0.5,
         clockSkewMs: 1500,
       },
       poolShards: 64,
@@ -208,8 +208,11 @@ describe('loadConfig', () => {
     ['REWARD_MAX_ABS_R', '0', 'a number greater than 0 and at most 1000'],
     ['REWARD_MAX_ABS_R', '1000.5', 'a number greater than 0 and at most 1000'],
     ['REWARD_MAX_ABS_R', '1e300', 'a number greater than 0 and at most 1000'],
-    ['REWARD_GAP_ALLOWANCE_R', '-0.5', 'a number of at least 0'],
-    ['REWARD_GAP_ALLOWANCE_R', 'one', 'a number of at least 0'],
+    ['REWARD_GAP_ALLOWANCE_ATR', '-0.5', 'a number of at least 0'],
+    ['REWARD_GAP_ALLOWANCE_ATR', '-0.000001', 'a number of at least 0'],
+    ['REWARD_GAP_ALLOWANCE_ATR', 'three', 'a number of at least 0'],
+    ['REWARD_GAP_ALLOWANCE_ATR', '3R', 'a number of at least 0'],
+    ['REWARD_GAP_ALLOWANCE_ATR', 'Infinity', 'a number of at least 0'],
     ['REWARD_CLOCK_SKEW_SECONDS', '-1', 'a number of at least 0'],
     ['REWARD_CLOCK_SKEW_SECONDS', '5m', 'a number of at least 0'],
     ['POOL_SHARDS', '0', 'an integer between 1 and 99'],
@@ -294,14 +297,14 @@ describe('loadConfig', () => {
     const config = loadConfig({
       ENTRY_MAX_DISTANCE_ATR: '0.001',
       REWARD_MAX_ABS_R: '1000',
-      REWARD_GAP_ALLOWANCE_R: '0',
+      REWARD_GAP_ALLOWANCE_ATR: '0',
       REWARD_CLOCK_SKEW_SECONDS: '0',
       POOL_SHARDS: '1',
     });
     expect(config.plausibility).toEqual({
       entryMaxDistanceAtr: 0.001,
       rewardMaxAbsR: 1000,
-      rewardGapAllowanceR: 0,
+      rewardGapAllowanceAtr: 0,
       clockSkewMs: 0,
     });
     expect(config.poolShards).toBe(1);
@@ -363,7 +366,7 @@ describe('ENV_DEFAULTS and CONFIG_VARIABLES', () => {
       LEARNER_EXPLORE_RISKY_REGIMES: 'false',
       ENTRY_MAX_DISTANCE_ATR: '10',
       REWARD_MAX_ABS_R: '20',
-      REWARD_GAP_ALLOWANCE_R: '1',
+      REWARD_GAP_ALLOWANCE_ATR: '3',
       REWARD_CLOCK_SKEW_SECONDS: '300',
       POOL_SHARDS: '16',
     });
@@ -401,7 +404,7 @@ describe('ENV_DEFAULTS and CONFIG_VARIABLES', () => {
       'LEARNER_EXPLORE_RISKY_REGIMES',
       'ENTRY_MAX_DISTANCE_ATR',
       'REWARD_MAX_ABS_R',
-      'REWARD_GAP_ALLOWANCE_R',
+      'REWARD_GAP_ALLOWANCE_ATR',
       'REWARD_CLOCK_SKEW_SECONDS',
       'POOL_SHARDS',
     ]);

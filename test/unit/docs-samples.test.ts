@@ -25,6 +25,9 @@ const SAMPLE_CHECKS: Record<string, string> = {
   'decision-closed': 'test/integration/docs-samples.test.ts',
   'stats-response': 'test/integration/docs-samples.test.ts',
   'backtest-bundled': 'test/unit/backtest-bundled-data.test.ts',
+  'backtest-portfolio': 'test/unit/backtest-bundled-data.test.ts',
+  'select-conflict': 'test/integration/docs-samples.test.ts',
+  'example-bot-summary': 'test/integration/example-bot.test.ts',
 };
 
 const ROOT = new URL('../../', import.meta.url);

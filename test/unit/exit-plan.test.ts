@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildExitPlan,
   type ExitPlan,
+  exitPlanFromLevels,
   InvalidPlanInputError,
   initialRiskPerUnit,
   realizedRFromExit,
@@ -212,5 +213,23 @@ describe('realizedRFromExit', () => {
     }
     expectTypedError(() => realizedRFromExit(long, 'SHORT', 101), 'side');
     expectTypedError(() => realizedRFromExit(short, 'LONG', 101), 'side');
+  });
+});
+
+describe('exitPlanFromLevels', () => {
+  it("restores the simulator's plan from the contract's response", () => {
+    const plan = buildExitPlan({ side: 'SHORT', entry: 100, atr: 2, profile: getProfile('scalp') });
+    // The response spells each target as price, r and close fraction only.
+    const restored = exitPlanFromLevels({
+      ...plan,
+      takeProfits: plan.takeProfits.map(({ price, r, closeFraction }) => ({ price, r, closeFraction })),
+    });
+    expect(restored.stopLoss).toBe(plan.stopLoss);
+    expect(restored.takeProfits.map((tp) => [tp.price, tp.closeFraction, tp.r])).toEqual(
+      plan.takeProfits.map((tp) => [tp.price, tp.closeFraction, tp.r]),
+    );
+    restored.takeProfits.forEach((tp, index) => {
+      expect(tp.atrMultiple).toBeCloseTo(plan.takeProfits[index]?.atrMultiple ?? Number.NaN, 12);
+    });
   });
 });

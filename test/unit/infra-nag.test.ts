@@ -87,10 +87,11 @@ describe.each(Object.entries(CONFIGURATIONS))(
 );
 
 describe('acknowledged findings of the default stack', () => {
-  it('are the pinned runtime, the X-Ray wildcard resource, the DLQ rules on queues that are DLQs, and sync-only functions', () => {
+  it('are the open health check, the pinned runtime, the X-Ray wildcard resource, the DLQ rules on queues that are DLQs, and sync-only functions', () => {
     const { stack } = synthesize();
     const rules = [...new Set(acknowledgements(stack).map(({ rule }) => rule))].sort();
     expect(rules).toEqual([
+      'AwsSolutions-APIG4',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-L1',
       'AwsSolutions-SQS3',

@@ -162,13 +162,22 @@ describe('alarmEmail', () => {
     });
   });
 
-  it('notifies the topic when any alarm fires and when it recovers', () => {
+  it('notifies the topic when a paging alarm fires and when it recovers, and never for a warning', () => {
     const [topicId] = resourceNamed(template, 'AWS::SNS::Topic', 'Observability');
     const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBeGreaterThan(0);
+    const pages = (alarm: (typeof alarms)[number]) =>
+      String(alarm.Properties?.AlarmDescription).startsWith('[page] ');
+    expect(alarms.filter(pages).length).toBeGreaterThan(0);
+    expect(alarms.filter((alarm) => !pages(alarm)).length).toBeGreaterThan(0);
     for (const alarm of alarms) {
-      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
-      expect(alarm.Properties?.OKActions).toEqual([{ Ref: topicId }]);
+      if (pages(alarm)) {
+        expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
+        expect(alarm.Properties?.OKActions).toEqual([{ Ref: topicId }]);
+      } else {
+        expect(String(alarm.Properties?.AlarmDescription)).toMatch(/^\[warn\] /);
+        expect(alarm.Properties?.AlarmActions).toBeUndefined();
+        expect(alarm.Properties?.OKActions).toBeUndefined();
+      }
     }
   });
 

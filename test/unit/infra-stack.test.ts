@@ -6,7 +6,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV_DEFAULTS } from '../../lib/config';
 import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/observability';
-import { TABLE_DEFINITION } from '../../lib/store/table';
+import { keys, PARTITION_PATTERNS, TABLE_DEFINITION } from '../../lib/store/table';
 import { tradeClosedPattern } from '../../lib/trade-closed-event';
 import { REGIMES } from '../../lib/types';
 import { propertiesOf, removeSynthesized, resourceNamed, resourcesOf, synthesize } from '../infra/synth';
@@ -180,7 +180,8 @@ describe('functions', () => {
       );
       expect(exported).toBe('function');
     }
-  });
+    // Three node processes, each loading a bundle: seconds on a loaded machine, not a timing test.
+  }, 60_000);
 });
 
 describe('permissions', () => {
@@ -224,6 +225,65 @@ describe('permissions', () => {
     expect(allActions('StatsRole')).toEqual([...base, 'dynamodb:GetItem', 'dynamodb:Query'].sort());
   });
 
+  /** Each DynamoDB statement of the role: its actions and the partitions it is limited to. */
+  const tableGrants = (role: string) =>
+    statementsOf(role)
+      .filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')))
+      .map((statement) => ({
+        actions: actionsOf(statement).sort(),
+        partitions: (
+          (statement as { Condition?: Record<string, Record<string, string[]>> }).Condition?.[
+            'ForAllValues:StringLike'
+          ]?.['dynamodb:LeadingKeys'] ?? []
+        ).sort(),
+      }));
+
+  it('limits every table statement to partitions by dynamodb:LeadingKeys (ForAllValues:StringLike)', () => {
+    for (const role of ['SelectRole', 'RewardRole', 'StatsRole']) {
+      const grants = tableGrants(role);
+      expect(grants.length, role).toBeGreaterThan(0);
+      for (const grant of grants) expect(grant.partitions.length, role).toBeGreaterThan(0);
+    }
+  });
+
+  it('lets select read only symbol and pool cells, and write only decisions', () => {
+    expect(tableGrants('SelectRole')).toEqual(
+      expect.arrayContaining([
+        { actions: ['dynamodb:BatchGetItem'], partitions: ['POOL', 'POOL#*', 'SYMBOL#*'] },
+        { actions: ['dynamodb:PutItem'], partitions: ['DECISION#*'] },
+      ]),
+    );
+    expect(tableGrants('SelectRole')).toHaveLength(2);
+  });
+
+  it('lets reward touch decisions, symbol cells and pooled cells (POOL today, POOL#<shard> later)', () => {
+    expect(tableGrants('RewardRole')).toEqual([
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        partitions: ['DECISION#*', 'POOL', 'POOL#*', 'SYMBOL#*'],
+      },
+    ]);
+  });
+
+  it('lets stats read decisions and symbol cells only', () => {
+    expect(tableGrants('StatsRole')).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:Query'], partitions: ['DECISION#*', 'SYMBOL#*'] },
+    ]);
+  });
+
+  it('uses patterns that match the keys the store writes', () => {
+    const like = (pattern: string, value: string) =>
+      new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+    const matches = (patterns: readonly string[], value: string) => patterns.some((p) => like(p, value));
+    expect(matches(PARTITION_PATTERNS.symbol, keys.cell('BTCUSDT', 'TREND_UP', 'scalp').pk)).toBe(true);
+    expect(matches(PARTITION_PATTERNS.symbol, keys.symbolPartition('BTC/USDT'))).toBe(true);
+    expect(matches(PARTITION_PATTERNS.pool, keys.pooledCell('TREND_UP', 'scalp').pk)).toBe(true);
+    expect(matches(PARTITION_PATTERNS.pool, 'POOL#3')).toBe(true);
+    expect(matches(PARTITION_PATTERNS.decision, keys.decision('564f79a9').pk)).toBe(true);
+    expect(matches(PARTITION_PATTERNS.decision, keys.cell('X', 'TREND_UP', 'scalp').pk)).toBe(false);
+    expect(matches(PARTITION_PATTERNS.pool, 'POOLSIDE')).toBe(false);
+  });
+
   it('uses no wildcard action and scopes every resource except X-Ray', () => {
     for (const role of ['SelectRole', 'RewardRole', 'StatsRole']) {
       for (const statement of statementsOf(role)) {
@@ -253,19 +313,43 @@ describe('HTTP API', () => {
     ][0];
   };
 
-  it("serves the design's routes, each with AWS_IAM authorization", () => {
+  it("serves the design's routes with AWS_IAM authorization, and an open health check", () => {
     expect(routes.map((route) => route.Properties?.RouteKey).sort()).toEqual([
       'GET /v1/decisions/{decisionId}',
+      'GET /v1/health',
       'GET /v1/stats',
       'GET /v1/strategies',
       'POST /v1/select',
     ]);
-    for (const route of routes) expect(route.Properties?.AuthorizationType).toBe('AWS_IAM');
+    for (const route of routes) {
+      const open = route.Properties?.RouteKey === 'GET /v1/health';
+      expect(route.Properties?.AuthorizationType, String(route.Properties?.RouteKey)).toBe(
+        open ? 'NONE' : 'AWS_IAM',
+      );
+    }
+  });
+
+  it('gives the open health check a small bucket of its own, created before the stage that names it', () => {
+    const [stageId, stage] = resourceNamed(template, 'AWS::ApiGatewayV2::Stage', 'DefaultStage');
+    expect(stage.Properties?.RouteSettings).toEqual({
+      'GET /v1/health': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+    const healthRouteId = Object.entries(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).find(
+      ([, route]) => route.Properties?.RouteKey === 'GET /v1/health',
+    )?.[0];
+    const dependsOn = (template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[stageId]
+      ?.DependsOn;
+    expect(dependsOn).toContain(healthRouteId);
   });
 
   it('sends select to the select function and the reads to the stats function', () => {
     expect(integrationTarget('POST /v1/select')).toBe('SelectFunction');
-    for (const key of ['GET /v1/strategies', 'GET /v1/stats', 'GET /v1/decisions/{decisionId}']) {
+    for (const key of [
+      'GET /v1/strategies',
+      'GET /v1/stats',
+      'GET /v1/decisions/{decisionId}',
+      'GET /v1/health',
+    ]) {
       expect(integrationTarget(key)).toBe('StatsFunction');
     }
     template.resourcePropertiesCountIs(
@@ -280,7 +364,8 @@ describe('HTTP API', () => {
     expect(stage.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      // A 500-symbol candle close arrives within a second or two: the burst absorbs it twice over.
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
     });
     const logs = stage.Properties?.AccessLogSettings as {
       DestinationArn: { 'Fn::GetAtt': [string] };
@@ -412,6 +497,99 @@ describe('alarms', () => {
       });
     expect(alarms).toContainEqual(custom(METRIC.rewardConflictsExhausted));
     expect(alarms).toContainEqual(custom(METRIC.rewardConflicts));
+  });
+
+  const alarmNamed = (prefix: string) => {
+    const found = Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter(([id]) =>
+      new RegExp(`^Observability${prefix}[0-9A-F]{8}$`).test(id),
+    );
+    if (found.length !== 1) throw new Error(`${found.length} alarms named ${prefix}`);
+    return found[0]?.[1].Properties ?? {};
+  };
+  const severity = (properties: Record<string, unknown>) =>
+    String(properties.AlarmDescription).slice(0, '[page]'.length);
+
+  it('pages on throttles of the functions bots call, and only warns on the reward function’s', () => {
+    for (const [name, id, expected] of [
+      ['SelectThrottles', 'SelectFunction', '[page]'],
+      ['StatsThrottles', 'StatsFunction', '[page]'],
+      ['RewardThrottles', 'RewardFunction', '[warn]'],
+    ] as const) {
+      const alarm = alarmNamed(name);
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }],
+        Statistic: 'Sum',
+        Threshold: 0,
+      });
+      expect(severity(alarm), name).toBe(expected);
+    }
+  });
+
+  it('only warns on reward errors (Lambda retries them) and pages on select and stats errors', () => {
+    expect(severity(alarmNamed('RewardErrors'))).toBe('[warn]');
+    expect(severity(alarmNamed('SelectErrors'))).toBe('[page]');
+    expect(severity(alarmNamed('StatsErrors'))).toBe('[page]');
+  });
+
+  it('pages when a reward event has waited an hour or was dropped', () => {
+    expect(alarmNamed('RewardEventAge')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'AsyncEventAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'RewardFunction' } }],
+      Statistic: 'Maximum',
+      Threshold: 3_600_000,
+      AlarmDescription: expect.stringMatching(/^\[page\] /),
+    });
+    expect(alarmNamed('RewardEventsDropped')).toMatchObject({
+      MetricName: 'AsyncEventsDropped',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'RewardFunction' } }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      AlarmDescription: expect.stringMatching(/^\[page\] /),
+    });
+  });
+
+  it('warns on any DynamoDB throttling and pages when it lasts 15 minutes', () => {
+    const warn = alarmNamed('TableThrottles');
+    const page = alarmNamed('TableThrottlesSustained');
+    expect(severity(warn)).toBe('[warn]');
+    expect(warn.EvaluationPeriods).toBe(1);
+    expect(severity(page)).toBe('[page]');
+    expect(page.EvaluationPeriods).toBe(3);
+    const metrics = page.Metrics as {
+      MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } };
+    }[];
+    const throttled = metrics.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric] : []));
+    expect(throttled.length).toBeGreaterThan(0);
+    for (const metric of throttled) {
+      expect(metric.MetricName).toBe('ThrottledRequests');
+      expect(metric.Dimensions).toContainEqual({ Name: 'TableName', Value: { Ref: tableId } });
+    }
+  });
+
+  it('pages on rejected and on implausible rewards that persist for 15 minutes', () => {
+    expect(alarmNamed('RewardsRejected')).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC.rewardRejected,
+      Statistic: 'Sum',
+      EvaluationPeriods: 3,
+      AlarmDescription: expect.stringMatching(/^\[page\] /),
+    });
+    const implausible = alarmNamed('RewardsImplausible');
+    expect(implausible).toMatchObject({ EvaluationPeriods: 3, Threshold: 0 });
+    expect(implausible.Metrics).toEqual([
+      expect.objectContaining({
+        Expression: `SELECT SUM(${METRIC.rewardImplausible}) FROM SCHEMA("${METRICS_NAMESPACE}", ${DIMENSION.reason}, service)`,
+        Period: 300,
+      }),
+    ]);
+  });
+
+  it('only warns on reward conflicts, which are retried', () => {
+    expect(severity(alarmNamed('RewardConflictsExhausted'))).toBe('[warn]');
+    expect(severity(alarmNamed('RewardConflictsSustained'))).toBe('[warn]');
   });
 
   it('sends no notifications when no alarm email is configured', () => {

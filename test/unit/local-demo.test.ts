@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { demoScenarios } from '../../infra/local/demo-scenarios';
-import { toExitPlan } from '../../infra/local/learning-session';
 import { percent, signed, textTable } from '../../infra/local/text-table';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
-import { buildExitPlan } from '../../lib/exit-plan';
 import { createConfiguredPolicy } from '../../lib/policies';
-import { getProfile } from '../../lib/profiles';
 import { createClassicDetector } from '../../lib/regimes/classic-detector';
 import { createRelativeDetector } from '../../lib/regimes/relative-detector';
 
@@ -22,24 +19,6 @@ describe('demo scenarios', () => {
 
   it('are the same candles on every call', () => {
     expect(demoScenarios()).toEqual(demoScenarios());
-  });
-});
-
-describe('toExitPlan', () => {
-  it("restores the simulator's plan from the contract's response", () => {
-    const plan = buildExitPlan({ side: 'SHORT', entry: 100, atr: 2, profile: getProfile('scalp') });
-    // The response spells each target as price, r and close fraction only.
-    const restored = toExitPlan({
-      ...plan,
-      takeProfits: plan.takeProfits.map(({ price, r, closeFraction }) => ({ price, r, closeFraction })),
-    });
-    expect(restored.stopLoss).toBe(plan.stopLoss);
-    expect(restored.takeProfits.map((tp) => [tp.price, tp.closeFraction, tp.r])).toEqual(
-      plan.takeProfits.map((tp) => [tp.price, tp.closeFraction, tp.r]),
-    );
-    restored.takeProfits.forEach((tp, index) => {
-      expect(tp.atrMultiple).toBeCloseTo(plan.takeProfits[index]?.atrMultiple ?? Number.NaN, 12);
-    });
   });
 });
 

@@ -1,26 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { matchRoute, requestTime, toHttpApiEvent } from '../../infra/local/http-api';
+import { HTTP_ROUTES } from '../../lib/contract/http-routes';
 
 const NOW = Date.UTC(2024, 2, 12, 10, 5, 0);
 
 describe('matchRoute', () => {
-  it('routes the four routes of the HTTP API to their functions', () => {
+  it('routes the routes of the HTTP API to their functions', () => {
     expect(matchRoute('POST', '/v1/select')).toMatchObject({
       routeKey: 'POST /v1/select',
-      route: { target: 'select' },
+      route: { function: 'select' },
     });
     expect(matchRoute('GET', '/v1/strategies')).toMatchObject({
       routeKey: 'GET /v1/strategies',
-      route: { target: 'stats' },
+      route: { function: 'stats' },
     });
     expect(matchRoute('GET', '/v1/stats')).toMatchObject({
       routeKey: 'GET /v1/stats',
-      route: { target: 'stats' },
+      route: { function: 'stats' },
     });
     expect(matchRoute('GET', '/v1/decisions/abc-1')).toEqual({
-      route: { method: 'GET', path: '/v1/decisions/{decisionId}', target: 'stats' },
+      route: HTTP_ROUTES.decision,
       routeKey: 'GET /v1/decisions/{decisionId}',
       pathParameters: { decisionId: 'abc-1' },
+    });
+    expect(matchRoute('GET', '/v1/health')).toMatchObject({
+      routeKey: 'GET /v1/health',
+      route: { function: 'stats', authorization: 'none' },
     });
   });
 

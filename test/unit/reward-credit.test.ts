@@ -226,7 +226,9 @@ describe('creditClosedTrade', () => {
   it.each([
     ['an R past the bound', { realizedR: -1000 }, 'r-beyond-bound'],
     ['a huge R', { realizedR: 1e300 }, 'r-beyond-bound'],
-    ['an R the plan cannot reach', { realizedR: 6 }, 'r-beyond-plan-reach'],
+    // moderate reaches 3.15 R with every target; the 3-ATR gap allowance adds 3 R to its 1-ATR stop.
+    ['an R the plan cannot reach', { realizedR: 6.150_001 }, 'r-beyond-plan-reach'],
+    ['an R below the stop by more than the allowance', { realizedR: -4.000_001 }, 'r-beyond-plan-reach'],
     ['an exit price 50× the entry', { exitPrice: 5_000_000 }, 'r-beyond-bound'],
     ['a close in 1970', { realizedR: 1, closedAt: 0 }, 'closed-before-decision'],
     ['a close tomorrow', { realizedR: 1, closedAt: CREATED + 86_400_000 }, 'closed-in-future'],
@@ -238,7 +240,7 @@ describe('creditClosedTrade', () => {
     [
       'a path of another market',
       { realizedR: 1, path: [{ t: CREATED, o: 1000, h: 1000, l: 1000, c: 1000 }] },
-      'path-beyond-plan-reach',
+      'path-off-market',
     ],
   ] as const)('refuses %s', (_case, trade, reason) => {
     const judged = creditClosedTrade(decision, { closedAt, ...trade }, options);
@@ -246,15 +248,69 @@ describe('creditClosedTrade', () => {
     if (!judged.plausible) expect(judged.implausibility.message.length).toBeGreaterThan(10);
   });
 
+  it('credits an R at the edges of the gap allowance', () => {
+    for (const realizedR of [-4, 6.15]) {
+      expect(creditClosedTrade(decision, { realizedR, closedAt }, options)).toMatchObject({
+        plausible: true,
+        realizedR,
+      });
+    }
+  });
+
+  it('credits a real gap through a tight stop on the path, however far past that stop it fills', () => {
+    // The market opens 5 ATRs below the entry: moderate (1-ATR stop) loses 5 R at the open, more
+    // than its 3-ATR allowance, so the bot reports a partial fill; scalp's 0.8-ATR stop fills 6.25 R
+    // down, which no allowance bounds: the path is on this market, so its outcomes are credited.
+    const gap = [{ t: CREATED, o: 97_500, h: 97_800, l: 97_000, c: 97_200 }];
+    const judged = creditClosedTrade(decision, { realizedR: -3.9, closedAt, path: gap }, options);
+    expect(judged).toMatchObject({ plausible: true, realizedR: -3.9 });
+    if (!judged.plausible) return;
+    expect(judged.credits.find((credit) => credit.strategy === 'scalp')?.realizedR).toBe(-6.25);
+  });
+
+  it('checks an exit price against the stop and the farthest target, each widened by 3 ATRs', () => {
+    // 98,000 is 3 ATRs below the stop (−4 R); 104,250 is 3 ATRs past the farthest target (8.5 R).
+    for (const exitPrice of [98_000, 104_250]) {
+      expect(creditClosedTrade(decision, { realizedR: 1, exitPrice, closedAt }, options)).toMatchObject({
+        plausible: true,
+        realizedR: 1,
+      });
+    }
+    for (const exitPrice of [97_999, 104_251]) {
+      expect(creditClosedTrade(decision, { realizedR: 1, exitPrice, closedAt }, options)).toMatchObject({
+        plausible: false,
+        implausibility: { reason: 'exit-price-beyond-plan-reach' },
+      });
+    }
+  });
+
+  it('accepts a path whose first open lies up to 10 ATRs from the entry, and refuses one beyond', () => {
+    const opening = (o: number) => [{ t: CREATED, o, h: o + 100, l: o - 100, c: o }];
+    for (const o of [95_000, 105_000]) {
+      expect(
+        creditClosedTrade(decision, { realizedR: 1, closedAt, path: opening(o) }, options),
+      ).toMatchObject({
+        plausible: true,
+      });
+    }
+    for (const o of [94_999, 105_001]) {
+      const judged = creditClosedTrade(decision, { realizedR: 1, closedAt, path: opening(o) }, options);
+      expect(judged).toMatchObject({ plausible: false, implausibility: { reason: 'path-off-market' } });
+    }
+  });
+
   it('checks the path’s first candle even when the policy does not learn from paths', () => {
     const early = path.map((bar) => ({ ...bar, t: bar.t - 86_400_000 }));
-    expect(
-      creditClosedTrade(
-        decision,
-        { realizedR: 1, closedAt, path: early },
-        { ...options, fullInformation: false },
-      ),
-    ).toMatchObject({ plausible: false, implausibility: { reason: 'path-before-decision' } });
+    const bandit = { ...options, fullInformation: false };
+    expect(creditClosedTrade(decision, { realizedR: 1, closedAt, path: early }, bandit)).toMatchObject({
+      plausible: false,
+      implausibility: { reason: 'path-before-decision' },
+    });
+    const elsewhere = [{ t: CREATED, o: 1000, h: 1000, l: 1000, c: 1000 }];
+    expect(creditClosedTrade(decision, { realizedR: 1, closedAt, path: elsewhere }, bandit)).toMatchObject({
+      plausible: false,
+      implausibility: { reason: 'path-off-market' },
+    });
   });
 
   it('skips the plausibility checks for an override, crediting the reward as reported', () => {

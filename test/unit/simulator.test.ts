@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildExitPlan, type ExitPlan } from '../../lib/exit-plan';
 import { getProfile, PROFILES } from '../../lib/profiles';
-import { type Bar, InvalidSimulationInputError, simulateTrade } from '../../lib/simulator';
+import { type Bar, InvalidSimulationInputError, ManagedPosition, simulateTrade } from '../../lib/simulator';
 import type { Side } from '../../lib/types';
 
 const PROPERTY_RUNS = { seed: 20_251_125, numRuns: 1000 };
@@ -460,6 +460,52 @@ describe('simulateTrade: properties', () => {
         // Only a gap at the open can lose more than 1R.
         const gapped = outcome.fills.some((f) => f.price === bars[f.barIndex]?.o && f.price < plan.stopLoss);
         if (!gapped) expect(outcome.realizedR).toBeGreaterThanOrEqual(-1 - 1e-9);
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+});
+
+describe('ManagedPosition: the same rules, one bar at a time', () => {
+  it('stays open bar by bar, moves its stop after the bar that earned it, and closes like simulateTrade', () => {
+    const bars = [bar(100, 111, 99, 108), bar(108, 109, 101, 105), bar(105, 106, 99, 100)];
+    const position = new ManagedPosition('LONG', longPlan);
+    expect(position.onBar(bars[0] as Bar)).toBeUndefined();
+    expect(position.stop).toEqual({ price: 100, kind: 'break_even' }); // high 111 reached 110
+    expect(position.onBar(bars[1] as Bar)).toBeUndefined();
+    const outcome = position.onBar(bars[2] as Bar);
+    expect(outcome).toEqual(long(bars));
+    expect(outcome).toMatchObject({ realizedR: 0, exitReason: 'break_even', exitBarIndex: 2 });
+    expect(() => position.onBar(bar(100, 101, 99, 100))).toThrow(RangeError);
+  });
+
+  it('closes what is open at the last close when the bars run out (end_of_data)', () => {
+    const bars = [bar(100, 116, 99, 114), bar(114, 118, 112, 117)];
+    const position = new ManagedPosition('LONG', longPlan);
+    for (const b of bars) expect(position.onBar(b)).toBeUndefined();
+    expect(position.closeAt(117)).toEqual(long(bars));
+  });
+
+  it('refuses a plan whose stop is on the wrong side', () => {
+    expect(() => new ManagedPosition('SHORT', longPlan)).toThrow(InvalidSimulationInputError);
+  });
+
+  it('gives, on every random path, no outcome before simulateTrade’s exit bar and then its outcome', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ entry, atr, profile, horizonBars, bars }) => {
+        const plan = buildExitPlan({ side: 'LONG', entry, atr, profile });
+        const expected = simulateTrade({ side: 'LONG', plan, bars, horizonBars });
+        const position = new ManagedPosition('LONG', plan, horizonBars);
+        let outcome: ReturnType<ManagedPosition['onBar']>;
+        let played = 0;
+        for (const b of bars) {
+          outcome = position.onBar(b);
+          played++;
+          if (outcome !== undefined) break;
+        }
+        outcome ??= position.closeAt((bars[played - 1] as Bar).c);
+        expect(outcome).toEqual(expected);
+        expect(played - 1).toBe(expected.exitBarIndex);
       }),
       PROPERTY_RUNS,
     );

@@ -1,0 +1,160 @@
+import { type SelectorClient, SelectorValidationError } from '../../client';
+import { type PolicySummary, summarizeR } from '../../lib/backtest/metrics';
+import { type SignalValue, signalSide } from '../../lib/backtest/signals';
+import { exitPlanFromLevels } from '../../lib/exit-plan';
+import { type ExitReason, type Fill, ManagedPosition } from '../../lib/simulator';
+import type { Candle, RegimeName, Side, StrategyId } from '../../lib/types';
+
+/**
+ * A trading bot, replayed: it sees the bars of a CSV one at a time as a live bot sees them close,
+ * and trades every signal through the selector with the client library.
+ *
+ * As each bar closes, the bot first manages its open positions with their plans (stop, partial
+ * take-profits, break-even, trailing, horizon: `ManagedPosition`, the rules the simulator and
+ * the backtest use). A position that went flat is reported with a TradeClosed event carrying the
+ * R of the bot's own fills, its last exit price and the bars since entry, and the bot waits until
+ * the reward is applied. Then, on a signal, it asks `select` with the candles up to this bar and
+ * opens a position at this bar's close with the plan it got.
+ *
+ * This is the order `runBacktest` follows (credit the trades that closed on a bar, then decide on
+ * it; entry at the signal bar's close; the detector sees `lookbackBars` candles ending at the
+ * signal bar; the path is the bars from entry to the close bar), so on a fresh stack the bot's
+ * R per trade equals the backtest's `default` on the same file. Waiting for each reward is what a
+ * live bot need not do; here it makes every decision see exactly the rewards the backtest's
+ * learner had at that bar.
+ */
+
+export interface ReplayBotInput {
+  client: SelectorClient;
+  symbol: string;
+  /** Oldest first. */
+  candles: readonly Candle[];
+  /** One per candle: 1 enter LONG at its close, −1 SHORT, 0 nothing. */
+  signals: readonly SignalValue[];
+  /** Candles sent with each select: the signal bar and those before it. */
+  lookbackBars: number;
+  /** The stack's TRADE_HORIZON_BARS: bars after entry after which the rest exits at the close. */
+  horizonBars: number;
+  timeframe?: string;
+  /** How long to wait for each reward. Default 30,000 ms. */
+  rewardTimeoutMs?: number;
+  /** Called when a trade is closed and credited. */
+  onTrade?: (trade: BotTrade) => void;
+}
+
+/** One trade of the bot, as it filled it. */
+export interface BotTrade {
+  decisionId: string;
+  side: Side;
+  /** The signal bar: entry at its close. */
+  entryBar: number;
+  /** The bar the position went flat on. */
+  closeBar: number;
+  regime: RegimeName;
+  strategy: StrategyId;
+  entry: number;
+  realizedR: number;
+  exitReason: ExitReason;
+  /** The price of the last fill. */
+  exitPrice: number;
+  fills: readonly Fill[];
+}
+
+export interface ReplayBotResult {
+  /** In close order (same bar: entry order). */
+  trades: BotTrade[];
+  /** Signals the selector answered with a 400 (no usable ATR to size a plan): not traded. */
+  skippedSignals: number;
+  summary: PolicySummary;
+}
+
+interface OpenTrade {
+  decisionId: string;
+  side: Side;
+  entryBar: number;
+  regime: RegimeName;
+  strategy: StrategyId;
+  entry: number;
+  position: ManagedPosition;
+}
+
+/** Replays `candles` as a live bot; see the module comment for the order of events per bar. */
+export async function runReplayBot(input: ReplayBotInput): Promise<ReplayBotResult> {
+  const { client, candles, signals } = input;
+  let open: OpenTrade[] = [];
+  const trades: BotTrade[] = [];
+  let skippedSignals = 0;
+
+  for (let bar = 0; bar < candles.length; bar++) {
+    const candle = candles[bar] as Candle;
+    const isLastBar = bar === candles.length - 1;
+
+    const stillOpen: OpenTrade[] = [];
+    for (const trade of open) {
+      // The data ends: what is still open exits at the last close, as the backtest does.
+      const outcome =
+        trade.position.onBar(candle) ?? (isLastBar ? trade.position.closeAt(candle.c) : undefined);
+      if (outcome === undefined) {
+        stillOpen.push(trade);
+        continue;
+      }
+      const lastFill = outcome.fills.at(-1) as Fill;
+      const closed: BotTrade = {
+        decisionId: trade.decisionId,
+        side: trade.side,
+        entryBar: trade.entryBar,
+        closeBar: bar,
+        regime: trade.regime,
+        strategy: trade.strategy,
+        entry: trade.entry,
+        realizedR: outcome.realizedR,
+        exitReason: outcome.exitReason,
+        exitPrice: lastFill.price,
+        fills: outcome.fills,
+      };
+      await client.tradeClosed({
+        decisionId: closed.decisionId,
+        realizedR: closed.realizedR,
+        exitPrice: closed.exitPrice,
+        tradeId: `${input.symbol}-${trade.entryBar}`,
+        path: candles.slice(trade.entryBar + 1, bar + 1),
+      });
+      // One at a time, in entry order: the learner folds them in the order the backtest does.
+      await client.waitForReward(closed.decisionId, { timeoutMs: input.rewardTimeoutMs ?? 30_000 });
+      trades.push(closed);
+      input.onTrade?.(closed);
+    }
+    open = stillOpen;
+
+    const signal = signals[bar] ?? 0;
+    if (signal === 0 || isLastBar) continue;
+    const side = signalSide(signal);
+    try {
+      const answer = await client.select({
+        symbol: input.symbol,
+        side,
+        ...(input.timeframe === undefined ? {} : { timeframe: input.timeframe }),
+        candles: candles.slice(Math.max(0, bar + 1 - input.lookbackBars), bar + 1),
+        signal: { source: 'example-bot' },
+      });
+      const plan = exitPlanFromLevels(answer.plan);
+      open.push({
+        decisionId: answer.decisionId,
+        side,
+        entryBar: bar,
+        regime: answer.regime.name,
+        strategy: answer.strategy,
+        entry: plan.entry,
+        position: new ManagedPosition(side, plan, input.horizonBars),
+      });
+    } catch (error) {
+      // No usable ATR to size a plan: the service says no, the bot stands aside (as the backtest).
+      if (!(error instanceof SelectorValidationError && error.issues.every((i) => i.path === 'candles'))) {
+        throw error;
+      }
+      skippedSignals++;
+    }
+  }
+
+  return { trades, skippedSignals, summary: summarizeR(trades.map((trade) => trade.realizedR)) };
+}
