@@ -1,4 +1,4 @@
-import { type SelectorClient, SelectorValidationError } from '../../client';
+import { type SelectorClient, SelectorClientError, SelectorValidationError } from '../../client';
 import { type PolicySummary, summarizeR } from '../../lib/backtest/metrics';
 import { type SignalValue, signalSide } from '../../lib/backtest/signals';
 import { exitPlanFromLevels } from '../../lib/exit-plan';
@@ -23,6 +23,18 @@ import type { Candle, RegimeName, Side, StrategyId } from '../../lib/types';
  * live bot need not do; here it makes every decision see exactly the rewards the backtest's
  * learner had at that bar.
  */
+
+/** The stack refused a trade's reward as implausible (the decision reads REJECTED). */
+export class RewardRefusedError extends SelectorClientError {
+  override readonly name: string = 'RewardRefusedError';
+
+  constructor(
+    readonly decisionId: string,
+    rejection: string,
+  ) {
+    super(`the reward of decision ${decisionId} was refused: ${rejection}`);
+  }
+}
 
 export interface ReplayBotInput {
   client: SelectorClient;
@@ -120,7 +132,13 @@ export async function runReplayBot(input: ReplayBotInput): Promise<ReplayBotResu
         path: candles.slice(trade.entryBar + 1, bar + 1),
       });
       // One at a time, in entry order: the learner folds them in the order the backtest does.
-      await client.waitForReward(closed.decisionId, { timeoutMs: input.rewardTimeoutMs ?? 30_000 });
+      const credited = await client.waitForReward(closed.decisionId, {
+        timeoutMs: input.rewardTimeoutMs ?? 30_000,
+      });
+      if (credited.status === 'REJECTED') {
+        // The learner did not get this trade: every later choice would differ from the backtest's.
+        throw new RewardRefusedError(closed.decisionId, JSON.stringify(credited.rejection));
+      }
       trades.push(closed);
       input.onTrade?.(closed);
     }

@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, inject, it } from 'vitest';
 import { docOutputs, expectJsonSample } from '../helpers/doc-samples';
 import {

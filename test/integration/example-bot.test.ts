@@ -70,6 +70,7 @@ describe('example bot against a fresh local stack', () => {
     const exitCode = await runBacktestCommand(['--data', DATA], {
       readText: (path) => readFile(path, 'utf8'),
       writeText: async () => {},
+      listDirectory: async () => [],
       ...report,
       config: () => config,
       now: () => 0,

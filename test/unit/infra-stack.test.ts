@@ -275,12 +275,12 @@ describe('permissions', () => {
     const like = (pattern: string, value: string) =>
       new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
     const matches = (patterns: readonly string[], value: string) => patterns.some((p) => like(p, value));
-    expect(matches(PARTITION_PATTERNS.symbol, keys.cell('BTCUSDT', 'TREND_UP', 'scalp').pk)).toBe(true);
+    expect(matches(PARTITION_PATTERNS.symbol, keys.cell('BTCUSDT', 'TREND_UP').pk)).toBe(true);
     expect(matches(PARTITION_PATTERNS.symbol, keys.symbolPartition('BTC/USDT'))).toBe(true);
-    expect(matches(PARTITION_PATTERNS.pool, keys.pooledCell('TREND_UP', 'scalp').pk)).toBe(true);
-    expect(matches(PARTITION_PATTERNS.pool, 'POOL#3')).toBe(true);
+    expect(matches(PARTITION_PATTERNS.pool, keys.pooledCell('TREND_UP', 3).pk)).toBe(true);
+    expect(matches(PARTITION_PATTERNS.pool, 'POOL#15')).toBe(true);
     expect(matches(PARTITION_PATTERNS.decision, keys.decision('564f79a9').pk)).toBe(true);
-    expect(matches(PARTITION_PATTERNS.decision, keys.cell('X', 'TREND_UP', 'scalp').pk)).toBe(false);
+    expect(matches(PARTITION_PATTERNS.decision, keys.cell('X', 'TREND_UP').pk)).toBe(false);
     expect(matches(PARTITION_PATTERNS.pool, 'POOLSIDE')).toBe(false);
   });
 
