@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ArmId } from '../../lib/arms';
 import { addToCell, armIncrement, emptyCellStats, foldEma, toMicroR } from '../../lib/learners/cell-stats';
 import { createEpsilonGreedyLearner, NoCandidatesError } from '../../lib/learners/epsilon-greedy';
 import type { CellStats, CellsByArm } from '../../lib/learners/learner';
@@ -55,7 +56,7 @@ describe('createEpsilonGreedyLearner', () => {
     const rng = seededRng(1);
     for (let i = 0; i < 1000; i += 1) {
       const choice = learner.choose({ regime: 'RANGE_LOW_VOL', candidates: RANGE_CANDIDATES, cells, rng });
-      expect(choice).toMatchObject({ strategy: 'moderate', explored: false, propensity: 1 });
+      expect(choice).toMatchObject({ arm: 'moderate', explored: false, propensity: 1 });
     }
   });
 
@@ -90,7 +91,7 @@ describe('createEpsilonGreedyLearner', () => {
     const rng = seededRng(11);
     const picks = { defensive: 0, scalp: 0 };
     for (let i = 0; i < 10_000; i += 1) {
-      const { strategy, propensity, explored } = greedy.choose({
+      const { arm: strategy, propensity, explored } = greedy.choose({
         regime: 'RANGE_LOW_VOL',
         candidates: RANGE_CANDIDATES,
         cells,
@@ -113,7 +114,7 @@ describe('createEpsilonGreedyLearner', () => {
         cells: {},
         rng: seededRng(1),
       });
-      expect(choice).toMatchObject({ strategy: 'ultra_aggressive', explored: false, propensity: 1 });
+      expect(choice).toMatchObject({ arm: 'ultra_aggressive', explored: false, propensity: 1 });
       expect(choice.values.ultra_aggressive).toEqual({ value: 0, count: 0 });
     });
 
@@ -125,7 +126,7 @@ describe('createEpsilonGreedyLearner', () => {
         cells,
         rng: seededRng(1),
       });
-      expect(cold.strategy).toBe('ultra_aggressive');
+      expect(cold.arm).toBe('ultra_aggressive');
 
       const warm = seed(0).choose({
         regime: 'TREND_UP',
@@ -133,7 +134,7 @@ describe('createEpsilonGreedyLearner', () => {
         cells: { ...cells, defensive: cell(1, 1) },
         rng: seededRng(1),
       });
-      expect(warm.strategy).toBe('trend_rider');
+      expect(warm.arm).toBe('trend_rider');
     });
 
     it('exploits DEFAULT_STRATEGY while the best EMA is below 0.4', () => {
@@ -144,7 +145,7 @@ describe('createEpsilonGreedyLearner', () => {
         cells,
         rng: seededRng(1),
       });
-      expect(choice.strategy).toBe('ultra_aggressive');
+      expect(choice.arm).toBe('ultra_aggressive');
     });
 
     it('falls back to the first candidate in profile order when DEFAULT_STRATEGY is not a candidate', () => {
@@ -161,7 +162,7 @@ describe('createEpsilonGreedyLearner', () => {
         cells: {},
         rng: seededRng(1),
       });
-      expect(greedy.strategy).toBe('defensive');
+      expect(greedy.arm).toBe('defensive');
     });
 
     it('ignores cells of strategies that are not candidates and empty cells', () => {
@@ -176,7 +177,7 @@ describe('createEpsilonGreedyLearner', () => {
         cells,
         rng: seededRng(1),
       });
-      expect(choice.strategy).toBe('defensive');
+      expect(choice.arm).toBe('defensive');
       expect(choice.probabilities).not.toHaveProperty('trend_rider');
       expect(choice.values.scalp).toEqual({ value: 0, count: 0 });
       expect(choice.values.moderate).toEqual({ value: 1, count: 3 });
@@ -189,7 +190,7 @@ describe('createEpsilonGreedyLearner', () => {
     const rng = seededRng(5);
     for (let i = 0; i < 300; i += 1) {
       const choice = learner.choose({ regime: 'RANGE_LOW_VOL', candidates: RANGE_CANDIDATES, cells, rng });
-      expect(choice.explored).toBe(choice.strategy !== 'moderate');
+      expect(choice.explored).toBe(choice.arm !== 'moderate');
       expect(choice.propensity).toBeCloseTo(1 / 3, 12);
     }
   });
@@ -247,8 +248,8 @@ describe('createEpsilonGreedyLearner', () => {
           expect(Object.keys(choice.probabilities).sort()).toEqual([...candidates].sort());
           expect(Object.keys(choice.values).sort()).toEqual([...candidates].sort());
           expect(sumOf(choice.probabilities)).toBeCloseTo(1, 12);
-          expect(candidates).toContain(choice.strategy);
-          expect(choice.propensity).toBe(choice.probabilities[choice.strategy]);
+          expect(candidates).toContain(choice.arm);
+          expect(choice.propensity).toBe(choice.probabilities[choice.arm]);
           expect(choice.propensity).toBeGreaterThan(0);
         },
       ),
@@ -268,11 +269,11 @@ describe('createEpsilonGreedyLearner', () => {
     };
     const rng = seededRng(2024);
     const draws = 20_000;
-    const counts: Partial<Record<StrategyId, number>> = {};
-    let probabilities: Partial<Record<StrategyId, number>> = {};
+    const counts: Partial<Record<ArmId, number>> = {};
+    let probabilities: Partial<Record<ArmId, number>> = {};
     for (let i = 0; i < draws; i += 1) {
       const choice = learner.choose({ regime: 'TREND_UP', candidates: TREND_CANDIDATES, cells, rng });
-      counts[choice.strategy] = (counts[choice.strategy] ?? 0) + 1;
+      counts[choice.arm] = (counts[choice.arm] ?? 0) + 1;
       probabilities = choice.probabilities;
     }
     expect(probabilities.moderate).toBeCloseTo(0.35 + 0.05, 12);
@@ -303,7 +304,7 @@ describe('createEpsilonGreedyLearner', () => {
       cells: { moderate: folded as CellStats, defensive: cell(0.9, 2) },
       rng: seededRng(1),
     });
-    expect(choice.strategy).toBe('moderate');
+    expect(choice.arm).toBe('moderate');
     expect(choice.values.moderate).toEqual({ value: 1, count: 3 });
   });
 });
