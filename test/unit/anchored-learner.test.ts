@@ -134,9 +134,7 @@ describe('anchored learner', () => {
   });
 
   it('returns to the anchor when the challenger’s lead fades', () => {
-    expect(choose({ cells: cells(400, 0.1, 'balanced_aggressive', 0.35) }).arm).toBe(
-      'balanced_aggressive',
-    );
+    expect(choose({ cells: cells(400, 0.1, 'balanced_aggressive', 0.35) }).arm).toBe('balanced_aggressive');
     expect(choose({ cells: cells(400, 0.1, 'balanced_aggressive', 0.25) }).arm).toBe('trend_rider');
   });
 
@@ -227,9 +225,7 @@ describe('exploration', () => {
         fc.constantFrom(...REGIMES),
         fc.integer(),
         (candidates, own, pooled, epsilon, regime, seed) => {
-          const toCells = (
-            d: Partial<Record<StrategyId, { count: number; mean: number }>>,
-          ): CellsByArm =>
+          const toCells = (d: Partial<Record<StrategyId, { count: number; mean: number }>>): CellsByArm =>
             Object.fromEntries(
               Object.entries(d).map(([s, v]) => [s, v === undefined ? undefined : cell(v.count, v.mean)]),
             );

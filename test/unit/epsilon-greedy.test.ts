@@ -91,7 +91,11 @@ describe('createEpsilonGreedyLearner', () => {
     const rng = seededRng(11);
     const picks = { defensive: 0, scalp: 0 };
     for (let i = 0; i < 10_000; i += 1) {
-      const { arm: strategy, propensity, explored } = greedy.choose({
+      const {
+        arm: strategy,
+        propensity,
+        explored,
+      } = greedy.choose({
         regime: 'RANGE_LOW_VOL',
         candidates: RANGE_CANDIDATES,
         cells,
