@@ -415,7 +415,16 @@ function decide(state: PolicyState, input: DecisionInput): OpenTrade | undefined
     state.rng,
   );
   const arm = getArm(choice.arm);
-  const plan = framedPlan(framed, side, arm.id);
+  let plan: ExitPlan;
+  try {
+    plan = framedPlan(framed, side, arm.id);
+  } catch (error) {
+    // A static profile that is no candidate here because a price would not be positive: the
+    // select function answers it with a 400 too.
+    if (!(error instanceof ValidationError)) throw error;
+    state.skippedSignals++;
+    return undefined;
+  }
   const outcome = simulateTrade({
     side,
     plan,
