@@ -248,7 +248,7 @@ async function learn(
   out(`Data: ${session.source}. Signal: ${session.signalName}.`);
   out(
     'Each signal asks POST /v1/select; the plan is simulated on the following bars; TradeClosed is ' +
-      'published (EventBridge PutEvents) at the close bar, so rewards arrive in time order.',
+      'published (EventBridge PutEvents) once the horizon has passed, with the path that prices every arm, so rewards arrive in time order.',
   );
   const bar = new SingleBar(
     {
@@ -331,7 +331,7 @@ async function showLearned(client: SelectorClient, symbol: string): Promise<Lear
     ),
   );
   out(
-    'value: the EMA of R (α = META_STRATEGY_ALPHA); real: trades taken with that plan; counterfactual: rewards the plan would have earned on the same price paths.',
+    'value: what the learner ranks the arm by (the default: its mean lead over trend_rider on the same paths; the seed: the EMA of R); real: trades taken with that plan; counterfactual: rewards the plan would have earned on the same price paths.',
   );
   return learned;
 }
@@ -346,6 +346,13 @@ function showSummary(result: SessionResult, learned: LearnedCells, seconds: numb
   const byRegime = new Map<RegimeName, number>();
   for (const trade of result.trades) byRegime.set(trade.regime, (byRegime.get(trade.regime) ?? 0) + 1);
   out(`regimes seen: ${[...byRegime].map(([regime, count]) => `${regime} ${count}`).join(', ') || '-'}`);
+  // The learner's switches: every trade whose arm differs from the one before it, with its reason.
+  const switches = result.trades
+    .slice()
+    .sort((a, b) => a.entryBar - b.entryBar)
+    .filter((trade, index, sorted) => index > 0 && trade.arm !== sorted[index - 1]?.arm);
+  out(`switches:     ${switches.length}`);
+  for (const trade of switches.slice(0, 3)) out(`  bar ${trade.entryBar}: ${trade.reason}`);
   out('per regime: the plan the selector chose most, and the plan with the highest value so far');
   for (const regime of REGIMES) {
     const cells = learned[regime];
