@@ -50,13 +50,13 @@ export const TABLE_ACCESS = {
     { actions: ['dynamodb:PutItem'], partitions: PARTITION_PATTERNS.decision },
   ],
   /**
-   * Reads the decision (GetItem) and its cells (BatchGetItem), then in one TransactWriteItems
-   * closes the decision (Update) and writes the cells (Put); after a lost race, takes a place in
-   * the cell's reward queue (UpdateItem, in the cell's partition).
+   * Reads the decision (GetItem; the seed policy also its cell), then in one TransactWriteItems
+   * closes the decision and adds to the cells (Update each); an implausible reward marks the
+   * decision (UpdateItem). Nothing is ever put whole.
    */
   reward: [
     {
-      actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       partitions: [...PARTITION_PATTERNS.decision, ...PARTITION_PATTERNS.symbol, ...PARTITION_PATTERNS.pool],
     },
   ],

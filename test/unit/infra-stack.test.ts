@@ -189,13 +189,8 @@ describe('permissions', () => {
     expect(dynamoActions('SelectRole')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
   });
 
-  it("lets reward read the decision and cells and write the transaction's Update and Put items", () => {
-    expect(dynamoActions('RewardRole')).toEqual([
-      'dynamodb:BatchGetItem',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-    ]);
+  it("lets reward read the decision (and the seed's cell) and update items, in and out of its transaction", () => {
+    expect(dynamoActions('RewardRole')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
   });
 
   it('lets stats read a decision and query cells', () => {
@@ -213,9 +208,7 @@ describe('permissions', () => {
     expect(allActions('RewardRole')).toEqual(
       [
         ...base,
-        'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
-        'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
@@ -249,18 +242,18 @@ describe('permissions', () => {
   it('lets select read only symbol and pool cells, and write only decisions', () => {
     expect(tableGrants('SelectRole')).toEqual(
       expect.arrayContaining([
-        { actions: ['dynamodb:BatchGetItem'], partitions: ['POOL', 'POOL#*', 'SYMBOL#*'] },
+        { actions: ['dynamodb:BatchGetItem'], partitions: ['POOL#*', 'SYMBOL#*'] },
         { actions: ['dynamodb:PutItem'], partitions: ['DECISION#*'] },
       ]),
     );
     expect(tableGrants('SelectRole')).toHaveLength(2);
   });
 
-  it('lets reward touch decisions, symbol cells and pooled cells (POOL today, POOL#<shard> later)', () => {
+  it('lets reward touch decisions, symbol cells and pooled shards (POOL#<shard>)', () => {
     expect(tableGrants('RewardRole')).toEqual([
       {
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        partitions: ['DECISION#*', 'POOL', 'POOL#*', 'SYMBOL#*'],
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        partitions: ['DECISION#*', 'POOL#*', 'SYMBOL#*'],
       },
     ]);
   });
