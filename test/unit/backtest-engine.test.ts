@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SEVEN_ARMS } from '../../lib/arms';
+import { ARM_SETS, type ArmId, type ArmSpec, armProfile, SEVEN_ARMS } from '../../lib/arms';
 import {
   type BacktestResult,
   type BacktestTrade,
@@ -85,9 +85,9 @@ function everyThirdBar(length: number, from = 5): SignalValue[] {
 }
 
 /** What a cell should hold: count, counterfactual count and Σ R in micro-R, per strategy. */
-type Expected = Partial<Record<StrategyId, { count: number; counterfactual: number; sumMicro: number }>>;
+type Expected = Partial<Record<ArmId, { count: number; counterfactual: number; sumMicro: number }>>;
 
-function add(expected: Expected, strategy: StrategyId, realizedR: number, counterfactual: boolean): void {
+function add(expected: Expected, strategy: ArmId, realizedR: number, counterfactual: boolean): void {
   const cell = expected[strategy] ?? { count: 0, counterfactual: 0, sumMicro: 0 };
   expected[strategy] = {
     count: cell.count + 1,
@@ -114,7 +114,7 @@ describe('runBacktest: rewards arrive only once their bars are known', () => {
   const signals = everyThirdBar(candles.length);
   const HORIZON = 12;
 
-  function run(fullInformation: boolean) {
+  function run(fullInformation: boolean, arms: readonly ArmSpec[] = SEVEN_ARMS) {
     const seen = { lastT: Number.NaN };
     const recorder = recordingLearner(seen);
     const policy: Policy = {
@@ -123,7 +123,7 @@ describe('runBacktest: rewards arrive only once their bars are known', () => {
       learner: recorder.learner,
       fullInformation,
       pooling: false,
-      arms: SEVEN_ARMS,
+      arms,
     };
     const result = runBacktest({
       candles,
@@ -155,26 +155,27 @@ describe('runBacktest: rewards arrive only once their bars are known', () => {
     bar: number,
     fullInformation: boolean,
     shownTo: readonly string[] = STRATEGY_IDS,
+    arms: readonly ArmSpec[] = SEVEN_ARMS,
   ): Expected {
     const expected: Expected = {};
     for (const trade of result.policies[0]?.trades ?? []) {
       const credited = creditBar(trade, fullInformation);
       if (credited > bar) continue;
-      if (shownTo.includes(trade.strategy)) add(expected, trade.strategy, trade.realizedR, false);
+      if (shownTo.includes(trade.arm)) add(expected, trade.arm, trade.realizedR, false);
       if (!fullInformation) continue;
       const path = candles.slice(trade.entryBar + 1, credited + 1);
-      for (const strategy of STRATEGY_IDS) {
-        if (strategy === trade.strategy || !shownTo.includes(strategy)) continue;
+      for (const arm of arms) {
+        if (arm.id === trade.arm || !shownTo.includes(arm.id)) continue;
         const plan = buildExitPlan({
           side: trade.side,
           entry: trade.entry,
           atr: trade.atr,
-          profile: getProfile(strategy),
+          profile: armProfile(arm),
         });
         if (!planPricesArePositive(plan)) continue;
         const outcome = simulateTrade({ side: trade.side, plan, bars: path, horizonBars: HORIZON });
         if (outcome.exitReason === 'end_of_data') continue;
-        add(expected, strategy, outcome.realizedR, true);
+        add(expected, arm.id, outcome.realizedR, true);
       }
     }
     return expected;
@@ -310,6 +311,22 @@ describe('runBacktest: rewards arrive only once their bars are known', () => {
     );
     expect(waiting.length).toBeGreaterThan(5);
     for (const trade of trades) expect(creditBar(trade, true)).toBeGreaterThanOrEqual(trade.entryBar + 1);
+  });
+
+  it("shows a full-information policy over the family every variant's outcome, from the path up to the horizon", () => {
+    const { result, choices } = run(true, ARM_SETS.family);
+    const trades = result.policies[0]?.trades ?? [];
+    expect(result.policies[0]?.implausibleRewards).toBe(0);
+    let variantsSeen = 0;
+    for (const choice of choices.slice(0, trades.length)) {
+      const bar = barOf(candles, choice.t);
+      // In a range the candidates are defensive, moderate, scalp and scalp's 14 variants.
+      expect(choice.input.candidates).toHaveLength(17);
+      const expected = expectedBefore(result, bar, true, choice.input.candidates, ARM_SETS.family);
+      expect(shown(choice.input.cells), `cells seen on bar ${bar}`).toEqual(expected);
+      variantsSeen += Object.keys(expected).filter((arm) => arm.includes('@')).length;
+    }
+    expect(variantsSeen).toBeGreaterThan(0);
   });
 
   it('credits R on the cells’ grid, as the store does', () => {
