@@ -1,7 +1,7 @@
 import { type ArmId, REFERENCE_ARM } from '../../lib/arms';
 import type { Decision } from '../../lib/decision';
 import { MICRO_PER_R } from '../../lib/learners/cell-stats';
-import { DEFAULT_PAIRED_OPTIONS } from '../../lib/learners/paired-learner';
+import { DEFAULT_PAIRED_OPTIONS, pairedLead } from '../../lib/learners/paired-learner';
 import type { StoredCell } from '../../lib/store/selector-store';
 import type { RegimeName } from '../../lib/types';
 
@@ -92,23 +92,22 @@ export function symbolStatsView(symbol: string, cells: readonly StoredCell[]): S
   return { symbol, regimes };
 }
 
-/** The paired lead of one arm's cell, as the stats endpoint shows it. */
+/**
+ * The paired lead of one arm's cell, as the stats endpoint shows it: the paired learner's own
+ * estimate (`pairedLead`, default settings) on this cell's pairs alone, without the priors select
+ * adds from the pooled cells and the symbol's other regimes.
+ */
 export function leadView(trades: number, sumMicro: number, sqMicro: number): LeadView {
-  const t = DEFAULT_PAIRED_OPTIONS.confidenceT;
-  const meanR = sumMicro / MICRO_PER_R / trades;
-  const variance = Math.max(
-    DEFAULT_PAIRED_OPTIONS.minLeadVariance,
-    (sqMicro / MICRO_PER_R - trades * meanR * meanR) / Math.max(1, trades - 1),
-  );
-  const sdR = Math.sqrt(variance);
-  const lowerR = meanR - (t * sdR) / Math.sqrt(trades);
-  const needed = meanR > 0 ? Math.ceil(((t * sdR) / meanR) ** 2) : null;
+  const sum = sumMicro / MICRO_PER_R;
+  const sq = sqMicro / MICRO_PER_R;
+  const evidence = pairedLead({ n: trades, sum, sq }, [], DEFAULT_PAIRED_OPTIONS);
+  const variance = Math.max(DEFAULT_PAIRED_OPTIONS.minLeadVariance, sq / trades - evidence.meanR ** 2);
   return {
-    meanR,
-    sdR,
+    meanR: evidence.meanR,
+    sdR: Math.sqrt(variance),
     trades,
-    lowerR,
-    tradesToClear: needed === null ? null : Math.max(0, needed - trades),
+    lowerR: evidence.lowerR,
+    tradesToClear: evidence.moreTradesToClear ?? null,
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { leadView } from '../../functions/stats/views';
 import { type ArmId, REFERENCE_ARM } from '../../lib/arms';
 import { addIncrements, addToCell, armIncrement, cellStatsOf, totalsOf } from '../../lib/learners/cell-stats';
 import { NoCandidatesError } from '../../lib/learners/epsilon-greedy';
@@ -296,5 +297,25 @@ describe('the paired learner’s choice', () => {
     // An unset setting keeps its default.
     expect(createPairedLearner({ symbolTrades: undefined }).policy).toBe(learner.policy);
     expect(DEFAULT_PAIRED_OPTIONS).toMatchObject({ confidenceT: 1.5, poolTrades: 50, symbolTrades: 30 });
+  });
+});
+
+describe('the stats endpoint’s lead', () => {
+  it('is the learner’s own evidence on the cell’s pairs alone', () => {
+    let cell: CellStats | undefined;
+    const leads = [0.3, -0.1, 0.5, 0.2, 0.4, -0.2, 0.6, 0.1, 0.3, 0.2];
+    for (const lead of leads) cell = addToCell(cell, armIncrement(1 + lead, true, false, lead), 0);
+    const own = cell as CellStats;
+    const evidence = createPairedLearner().choose({
+      regime: 'TREND_UP',
+      candidates: [REFERENCE_ARM, 'scalp'],
+      cells: { scalp: own },
+      rng: () => 0,
+    }).evidence?.scalp;
+    const shown = leadView(own.pairN, own.pairSumMicro, own.pairSqMicro);
+    expect(shown.meanR).toBeCloseTo(evidence?.meanR ?? Number.NaN, 12);
+    expect(shown.lowerR).toBeCloseTo(evidence?.lowerR ?? Number.NaN, 12);
+    expect(shown.tradesToClear).toBe(evidence?.moreTradesToClear);
+    expect(shown.trades).toBe(leads.length);
   });
 });
