@@ -1,4 +1,5 @@
 import type { decisionView, SymbolStatsView } from '../functions/stats/views';
+import type { ArmSpec } from '../lib/arms';
 import type { SelectRequest } from '../lib/contract/select-request';
 import type { TradeClosedDetail } from '../lib/contract/trade-closed';
 import type { StrategyProfile } from '../lib/profiles';
@@ -29,4 +30,5 @@ export type DecisionResponse = ReturnType<typeof decisionView>;
 export type StatsResponse = SymbolStatsView;
 
 /** One profile of `GET /v1/strategies`. */
-export type { StrategyProfile };
+/** One arm of `GET /v1/strategies`: a profile, or one of its variants with scaled distances. */
+export type { ArmSpec, StrategyProfile };

@@ -5,6 +5,7 @@ export type { ValidationIssue } from '../lib/contract/validation-error';
 export type { ClientCredentials, CredentialsOption } from './aws-signing';
 export type { RetryOptions } from './backoff';
 export type {
+  ArmSpec,
   DecisionResponse,
   SelectRequestBody,
   SelectResponse,

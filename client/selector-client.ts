@@ -10,6 +10,7 @@ import {
 } from './aws-signing';
 import { backoffDelayMs, DEFAULT_RETRY, isRetryableStatus, type RetryOptions } from './backoff';
 import type {
+  ArmSpec,
   DecisionResponse,
   SelectRequestBody,
   SelectResponse,
@@ -155,6 +156,11 @@ export class SelectorClient {
   /** `GET /v1/strategies`: the seven exit-plan profiles. */
   async strategies(): Promise<StrategyProfile[]> {
     return (await this.call<{ strategies: StrategyProfile[] }>('GET', '/v1/strategies')).strategies;
+  }
+
+  /** `GET /v1/strategies`: the arms the running policy chooses between (profiles and their scaled variants). */
+  async arms(): Promise<ArmSpec[]> {
+    return (await this.call<{ arms: ArmSpec[] }>('GET', '/v1/strategies')).arms;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Decision, DecisionRejection, DecisionReward } from './decision';
+import { type Decision, type DecisionRejection, type DecisionReward, decisionArm } from './decision';
 import { foldEma, quantizeR } from './learners/cell-stats';
 import type { Implausibility, PlausibilitySettings } from './plausibility';
 import type { Policy } from './policy';
@@ -69,7 +69,7 @@ export const DEFAULT_REWARD_RETRY: Readonly<RewardRetryPolicy> = Object.freeze({
 });
 
 /** What of a policy the reward reads: how it learns and which evidence it keeps. */
-export type RewardPolicy = Pick<Policy, 'learner' | 'fullInformation' | 'pooling'>;
+export type RewardPolicy = Pick<Policy, 'learner' | 'fullInformation' | 'pooling' | 'arms'>;
 
 export interface ApplyRewardDeps {
   store: RewardStore;
@@ -93,7 +93,7 @@ export type ApplyReward = (input: RewardInput) => Promise<RewardOutcome>;
  *
  * The decision is read (consistently). A closed one makes this event a duplicate or a rejection.
  * Otherwise the trade is judged (`creditClosedTrade`): an implausible one marks the decision
- * REJECTED with its reason and changes no cell. A plausible one's credits (the traded strategy's
+ * REJECTED with its reason and changes no cell. A plausible one's credits (the traded arm's
  * R and, with a path and a full-information policy, every other profile's) go in one transaction
  * that closes the decision (if still OPEN or REJECTED) and `ADD`s them to the (symbol, regime)
  * cell and, for a pooling policy, to one pooled shard chosen by the decision id. Adds commute, so
@@ -117,7 +117,7 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
     }
 
     const judged = creditClosedTrade(
-      decision,
+      { ...decision, arm: decisionArm(decision) },
       {
         ...(input.realizedR === undefined ? {} : { realizedR: input.realizedR }),
         ...(input.exitPrice === undefined ? {} : { exitPrice: input.exitPrice }),
@@ -126,6 +126,7 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
       },
       {
         horizonBars: deps.horizonBars,
+        arms: policy.arms,
         fullInformation: policy.fullInformation,
         plausibility: deps.plausibility,
         now: deps.clock(),
@@ -141,7 +142,7 @@ export function createRewardApplier(deps: ApplyRewardDeps): ApplyReward {
       closedAt: input.closedAt,
       eventId: input.eventId,
       appliedAt,
-      cellsUpdated: credits.length * (shard === undefined ? 1 : 2),
+      cellsUpdated: credits.length * (shard === undefined ? 1 : 3),
       credits,
       ...(shard === undefined ? {} : { pooledShard: shard }),
       pathUsed: credits.some((credit) => credit.counterfactual),
@@ -191,9 +192,9 @@ async function emaWrite(
   const alpha = deps.policy.learner.emaAlpha;
   const traded = credits[0];
   if (alpha === undefined || traded === undefined) return undefined;
-  const cell = (await deps.store.readCell(decision.symbol, decision.regime.name))[traded.strategy];
+  const cell = (await deps.store.readCell(decision.symbol, decision.regime.name))[traded.arm];
   return {
-    strategy: traded.strategy,
+    arm: traded.arm,
     expectedCount: cell?.count ?? 0,
     ema: foldEma(cell, traded.realizedR, alpha),
   };

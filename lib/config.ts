@@ -9,10 +9,11 @@
  * schema on `import * as z from 'zod'`, and ~450 kB when full zod is imported as `{ z }`.
  */
 import * as z from 'zod/mini';
+import { ARM_SET_NAMES, type ArmSetName } from './arms';
 import type { PlausibilitySettings } from './plausibility';
 import { STRATEGY_IDS, type StrategyId } from './types';
 
-export const POLICY_NAMES = ['default', 'seed'] as const;
+export const POLICY_NAMES = ['default', 'seed', 'anchored'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 export const REGIME_MODES = ['relative', 'classic'] as const;
 export type RegimeMode = (typeof REGIME_MODES)[number];
@@ -43,6 +44,9 @@ export interface Config {
     confidenceZ: number;
     minEvidenceTrades: number;
     poolPriorTrades: number;
+    symbolPriorTrades: number;
+    /** The arms the default learner chooses between. */
+    armSet: ArmSetName;
     /** True when bots send `path` with TradeClosed (then the default learner never explores). */
     pathFeedback: boolean;
     exploreRiskyRegimes: boolean;
@@ -256,7 +260,7 @@ const VARIABLES = {
       default: 'default',
       accepts: `one of ${POLICY_NAMES.join(', ')}`,
       meaning:
-        "Policy the functions run: `default` (relative regimes, full-information anchored learner, pooling) or `seed` (the original's classic regimes and ε-greedy EMA).",
+        "Policy the functions run: `default` (relative regimes, the paired learner over ARM_SET from every trade's path, pooling), `anchored` (the previous default: unpaired bounds over the seven profiles) or `seed` (the original's classic regimes and ε-greedy EMA).",
     },
     (error) => z.enum(POLICY_NAMES, { error }),
   ),
@@ -306,10 +310,10 @@ const VARIABLES = {
   ),
   LEARNER_CONFIDENCE_Z: variable(
     {
-      default: '2',
+      default: '1.5',
       accepts: 'a number of at least 0',
       meaning:
-        "Default learner: standard errors by which a strategy's lower bound must clear the anchor's upper bound before it replaces the anchor (the strategy whose trade path prices every other).",
+        "Default learner: standard errors below an arm's mean lead over trend_rider (paired on the same paths) at which its lower bound must still be above 0 for it to replace trend_rider.",
     },
     (error) => decimal(error, z.gte(0, { error })),
   ),
@@ -318,25 +322,42 @@ const VARIABLES = {
       default: '20',
       accepts: 'a number of at least 0',
       meaning:
-        'Default learner: trades of evidence (own plus pooled prior) a strategy needs before it may replace the anchor.',
+        'Default learner: trades of paired evidence (own plus the pooled and other-regime priors) an arm needs before it may replace trend_rider.',
     },
     (error) => decimal(error, z.gte(0, { error })),
   ),
   LEARNER_POOL_PRIOR_TRADES: variable(
     {
-      default: '20',
+      default: '50',
       accepts: 'a number of at least 0',
       meaning:
-        "Default learner: most trades the other symbols' mean R for a regime counts as in a symbol's value, so a new symbol starts from it and its own trades take over.",
+        "Default learner: most trades the same regime on the other symbols counts as in a cell's evidence, so a new symbol starts from it and its own trades take over.",
     },
     (error) => decimal(error, z.gte(0, { error })),
+  ),
+  LEARNER_SYMBOL_PRIOR_TRADES: variable(
+    {
+      default: '30',
+      accepts: 'a number of at least 0',
+      meaning: "Default learner: most trades the same symbol's other regimes count as in a cell's evidence.",
+    },
+    (error) => decimal(error, z.gte(0, { error })),
+  ),
+  ARM_SET: variable(
+    {
+      default: 'family',
+      accepts: `one of ${ARM_SET_NAMES.join(', ')}`,
+      meaning:
+        'Arms the default learner chooses between: `family` (the seven profiles, and trend_rider and scalp with the stop × 0.5–2 and the targets × 0.5–2: 35 arms) or `seven` (the profiles alone).',
+    },
+    (error) => z.enum(ARM_SET_NAMES as [ArmSetName, ...ArmSetName[]], { error }),
   ),
   LEARNER_PATH_FEEDBACK: variable(
     {
       default: 'true',
       accepts: 'one of true, false, 1, 0',
       meaning:
-        'Bots send `path` with TradeClosed, so one trade teaches every strategy and the default learner never explores. Set false when they do not: it then explores with META_STRATEGY_EPSILON.',
+        'Bots send `path` with TradeClosed, so one trade teaches every arm and the default learner never explores. Set false when they do not: the default then runs the anchored learner over the seven, exploring with META_STRATEGY_EPSILON.',
     },
     (error) => z.stringbool({ truthy: ['true', '1'], falsy: ['false', '0'], error }),
   ),
@@ -441,6 +462,8 @@ const environmentSchema = z
     LEARNER_CONFIDENCE_Z: VARIABLES.LEARNER_CONFIDENCE_Z.schema,
     LEARNER_MIN_EVIDENCE_TRADES: VARIABLES.LEARNER_MIN_EVIDENCE_TRADES.schema,
     LEARNER_POOL_PRIOR_TRADES: VARIABLES.LEARNER_POOL_PRIOR_TRADES.schema,
+    LEARNER_SYMBOL_PRIOR_TRADES: VARIABLES.LEARNER_SYMBOL_PRIOR_TRADES.schema,
+    ARM_SET: VARIABLES.ARM_SET.schema,
     LEARNER_PATH_FEEDBACK: VARIABLES.LEARNER_PATH_FEEDBACK.schema,
     LEARNER_EXPLORE_RISKY_REGIMES: VARIABLES.LEARNER_EXPLORE_RISKY_REGIMES.schema,
     ENTRY_MAX_DISTANCE_ATR: VARIABLES.ENTRY_MAX_DISTANCE_ATR.schema,
@@ -546,6 +569,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       confidenceZ: vars.LEARNER_CONFIDENCE_Z,
       minEvidenceTrades: vars.LEARNER_MIN_EVIDENCE_TRADES,
       poolPriorTrades: vars.LEARNER_POOL_PRIOR_TRADES,
+      symbolPriorTrades: vars.LEARNER_SYMBOL_PRIOR_TRADES,
+      armSet: vars.ARM_SET,
       pathFeedback: vars.LEARNER_PATH_FEEDBACK,
       exploreRiskyRegimes: vars.LEARNER_EXPLORE_RISKY_REGIMES,
     },

@@ -1,11 +1,11 @@
+import { type ArmId, type ArmSpec, armProfile, getArm } from './arms';
 import { ValidationError } from './contract/validation-error';
 import { buildExitPlan, type ExitPlan, InvalidPlanInputError } from './exit-plan';
-import type { CellsByStrategy, Choice } from './learners/learner';
+import type { CellsByArm, Choice } from './learners/learner';
 import { planPricesArePositive } from './plausibility';
 import { type Policy, policyCandidates } from './policy';
-import { getProfile } from './profiles';
 import type { RegimeResult } from './regimes/regime-detector';
-import type { Candle, Liquidity, Rng, Side, StrategyId } from './types';
+import type { Candle, Liquidity, Rng, Side } from './types';
 
 /**
  * The decide core: what the select use case and the backtest both do with a signal, purely.
@@ -18,9 +18,12 @@ import type { Candle, Liquidity, Rng, Side, StrategyId } from './types';
 export interface FramedDecision {
   regime: RegimeResult;
   entry: number;
-  /** The policy's candidates whose plan has every price positive, in profile order; never empty. */
-  candidates: StrategyId[];
-  plans: Partial<Record<StrategyId, ExitPlan>>;
+  /**
+   * The policy's arms whose profile the policy offers in this regime (`policyCandidates`) and
+   * whose plan has every price positive, in arm order; never empty.
+   */
+  candidates: ArmId[];
+  plans: Partial<Record<ArmId, ExitPlan>>;
 }
 
 export interface SignalInput {
@@ -39,7 +42,7 @@ export interface SignalInput {
  *   every price above zero (the ATR is too large a part of the price).
  */
 export function frameDecision(
-  policy: Pick<Policy, 'detector' | 'candidates'>,
+  policy: Pick<Policy, 'detector' | 'candidates' | 'arms'>,
   signal: SignalInput,
   settings: { entryMaxDistanceAtr: number },
 ): FramedDecision {
@@ -57,13 +60,15 @@ export function frameDecision(
       `entryPrice ${entry} is ${round(distanceAtr)} ATRs from the last close ${lastClose}; at most ${settings.entryMaxDistanceAtr} are accepted (ENTRY_MAX_DISTANCE_ATR)`,
     );
   }
-  const plans: Partial<Record<StrategyId, ExitPlan>> = {};
-  const candidates: StrategyId[] = [];
-  for (const strategy of policyCandidates(policy, regime.name, signal.liquidity)) {
-    const plan = planOf(signal.side, entry, atr, strategy);
+  const plans: Partial<Record<ArmId, ExitPlan>> = {};
+  const candidates: ArmId[] = [];
+  const offered = new Set(policyCandidates(policy, regime.name, signal.liquidity));
+  for (const arm of policy.arms) {
+    if (!offered.has(arm.base)) continue;
+    const plan = planOf(signal.side, entry, atr, arm);
     if (!planPricesArePositive(plan)) continue;
-    plans[strategy] = plan;
-    candidates.push(strategy);
+    plans[arm.id] = plan;
+    candidates.push(arm.id);
   }
   if (candidates.length === 0) {
     throw invalid(
@@ -78,7 +83,7 @@ export function frameDecision(
 export function chooseFramed(
   policy: Pick<Policy, 'learner' | 'pooling'>,
   framed: FramedDecision,
-  cells: { cells: CellsByStrategy; pooled?: CellsByStrategy },
+  cells: { cells: CellsByArm; pooled?: CellsByArm; symbolTotal?: CellsByArm },
   rng: Rng,
 ): Choice {
   return policy.learner.choose({
@@ -86,26 +91,27 @@ export function chooseFramed(
     candidates: framed.candidates,
     cells: cells.cells,
     ...(policy.pooling && cells.pooled !== undefined ? { pooled: cells.pooled } : {}),
+    ...(policy.pooling && cells.symbolTotal !== undefined ? { symbolTotal: cells.symbolTotal } : {}),
     rng,
   });
 }
 
 /**
- * The plan of `strategy`; a strategy outside the framed candidates (a disabled selector's default)
- * is planned here too, and must also keep its prices positive.
+ * The plan of `arm`; an arm outside the framed candidates (a disabled selector's default
+ * strategy) is planned here too, and must also keep its prices positive.
  * @throws ValidationError when its plan cannot be built or a price would not be positive.
  */
-export function framedPlan(framed: FramedDecision, side: Side, strategy: StrategyId): ExitPlan {
-  const plan = framed.plans[strategy] ?? planOf(side, framed.entry, framed.regime.features.atr, strategy);
+export function framedPlan(framed: FramedDecision, side: Side, arm: ArmId): ExitPlan {
+  const plan = framed.plans[arm] ?? planOf(side, framed.entry, framed.regime.features.atr, getArm(arm));
   if (!planPricesArePositive(plan)) {
-    throw invalid('candles', `the ${strategy} plan would put a price at or below zero on this market`);
+    throw invalid('candles', `the ${arm} plan would put a price at or below zero on this market`);
   }
   return plan;
 }
 
-function planOf(side: Side, entry: number, atr: number, strategy: StrategyId): ExitPlan {
+function planOf(side: Side, entry: number, atr: number, arm: ArmSpec): ExitPlan {
   try {
-    return buildExitPlan({ side, entry, atr, profile: getProfile(strategy) });
+    return buildExitPlan({ side, entry, atr, profile: armProfile(arm) });
   } catch (error) {
     if (!(error instanceof InvalidPlanInputError)) throw error;
     throw invalid(error.field === 'entry' ? 'entryPrice' : 'candles', error.message);

@@ -1,5 +1,6 @@
+import type { ArmId, ArmSpec } from './arms';
 import type { ExitPlan } from './exit-plan';
-import type { ArmValue } from './learners/learner';
+import type { ArmValue, CandidateEvidence } from './learners/learner';
 import type { ImplausibleReason } from './plausibility';
 import type { RegimeResult } from './regimes/regime-detector';
 import type { ArmCredit } from './reward-credit';
@@ -21,7 +22,8 @@ export type DecisionStatus = (typeof DECISION_STATUSES)[number];
 
 /** What the learner would have chosen while the selector answered the default (shadow mode). */
 export interface ShadowChoice {
-  strategy: StrategyId;
+  /** The learner's arm. */
+  arm: ArmId;
   explored: boolean;
   propensity: number;
   policy: string;
@@ -40,8 +42,8 @@ export interface DecisionReward {
   /** Epoch milliseconds at which the reward was applied. */
   appliedAt: number;
   /**
-   * Learner cells (arm × owner) this reward added to: 1 for the traded strategy's cell, up to 7
-   * with a path (every tradeable profile), doubled when the policy pools across symbols.
+   * Learner cells (arm × owner) this reward added to: 1 for the traded arm's cell, one per arm
+   * the path determined, tripled when the policy pools (the pooled shard and the symbol's total).
    */
   cellsUpdated: number;
   /** What the reward added, arm by arm (the audit of the cells' sums). */
@@ -80,17 +82,23 @@ export interface Decision {
   side: Side;
   timeframe?: string;
   regime: RegimeResult;
-  /** The strategy answered to the bot (and credited with the trade's reward). */
+  /** The profile answered to the bot: the contract's `strategy`, the base of `arm`. */
   strategy: StrategyId;
+  /** The arm answered (credited with the trade's reward): `strategy` with its distances scaled. */
+  arm: ArmSpec;
   plan: ExitPlan;
   /** The regime's candidates after the liquidity filter, in profile order. */
-  candidates: StrategyId[];
+  candidates: ArmId[];
   /** What the learner knew of each candidate when it chose. */
-  values: Partial<Record<StrategyId, ArmValue>>;
+  values: Partial<Record<ArmId, ArmValue>>;
+  /** What the learner weighed, per candidate (learners that weigh evidence). */
+  evidence?: Partial<Record<ArmId, CandidateEvidence>>;
+  /** One sentence: why this arm. */
+  reason: string;
   explored: boolean;
   /** Probability with which `strategy` was answered (1 when the learner is disabled). */
   propensity: number;
-  probabilities: Partial<Record<StrategyId, number>>;
+  probabilities: Partial<Record<ArmId, number>>;
   policy: string;
   /** Present when the selector was disabled: the learner's choice, recorded but not used. */
   shadowChoice?: ShadowChoice;
@@ -116,4 +124,9 @@ const SECONDS_PER_DAY = 86_400;
 /** The TTL (epoch seconds) of a decision created at `createdAtMs` and kept for `ttlDays`. */
 export function decisionExpiresAt(createdAtMs: number, ttlDays: number): number {
   return Math.floor(createdAtMs / 1000) + ttlDays * SECONDS_PER_DAY;
+}
+
+/** The arm a decision traded (decisions recorded before arms existed traded their profile). */
+export function decisionArm(decision: Pick<Decision, 'strategy'> & { arm?: ArmSpec }): ArmId {
+  return decision.arm?.id ?? decision.strategy;
 }

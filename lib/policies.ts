@@ -1,7 +1,9 @@
+import { ARM_SETS, SEVEN_ARMS } from './arms';
 import type { Config } from './config';
 import { createAnchoredLearner, DEFAULT_ANCHORED_OPTIONS } from './learners/anchored-learner';
 import { createEpsilonGreedyLearner } from './learners/epsilon-greedy';
 import type { Learner } from './learners/learner';
+import { createPairedLearner, DEFAULT_PAIRED_OPTIONS } from './learners/paired-learner';
 import type { Policy } from './policy';
 import { candidatesFor } from './profiles';
 import { createClassicDetector, DEFAULT_CLASSIC_THRESHOLDS } from './regimes/classic-detector';
@@ -17,6 +19,7 @@ export function createSeedPolicy(config: Pick<Config, 'learner' | 'regime'>): Po
     learner: createEpsilonGreedyLearner(config.learner),
     fullInformation: false,
     pooling: false,
+    arms: SEVEN_ARMS,
     candidates: candidatesFor,
   };
 }
@@ -28,11 +31,12 @@ export function createStaticLearner(strategy: StrategyId): Learner {
     choose: ({ cells }) => {
       const cell = cells[strategy];
       return {
-        strategy,
+        arm: strategy,
         explored: false,
         propensity: 1,
         probabilities: { [strategy]: 1 },
         values: { [strategy]: { value: cell?.mean ?? 0, count: cell?.count ?? 0 } },
+        reason: `${strategy}: a static policy always answers it`,
         policy: `static:${strategy}`,
       };
     },
@@ -47,6 +51,7 @@ export function createStaticPolicy(strategy: StrategyId, config: Pick<Config, 'l
     learner: createStaticLearner(strategy),
     fullInformation: false,
     pooling: false,
+    arms: SEVEN_ARMS,
   };
 }
 
@@ -66,21 +71,44 @@ export function everyLiquidCandidate(_regime: RegimeName, liquidity?: Parameters
 }
 
 /**
- * The project's best policy, as measured (docs/learning.md, "Learning"): regimes relative to the instrument
- * (or the classic rules, `REGIME_MODE=classic`), the anchored learner over every liquid profile,
- * full-information updates from each trade's path, and cells pooled across symbols. It explores
- * (ε = META_STRATEGY_EPSILON, never in HIGH_VOLATILITY or ILLIQUID unless allowed) only when bots
- * send no path (`LEARNER_PATH_FEEDBACK=false`), since a path already teaches every arm.
+ * The project's best policy, as measured (docs/learning.md): regimes relative to the instrument
+ * (or the classic rules, `REGIME_MODE=classic`), the paired learner over the arm set `ARM_SET`
+ * (the seven profiles and scaled variants; `seven` for the profiles alone) restricted to the
+ * liquid profiles, full-information updates from each trade's path, and cells pooled across
+ * symbols. The paired learner learns only from paths; when bots send none
+ * (`LEARNER_PATH_FEEDBACK=false`) the policy falls back to the anchored learner over the seven,
+ * exploring with ε = META_STRATEGY_EPSILON (never in HIGH_VOLATILITY or ILLIQUID unless allowed).
  */
 export function createDefaultPolicy(config: DefaultPolicyConfig): Policy {
   const settings = config.policy;
+  if (settings?.pathFeedback === false) return { ...createAnchoredPolicy(config), name: 'default' };
   return {
     name: 'default',
     detector: defaultPolicyDetector(config),
+    learner: createPairedLearner({
+      confidenceT: settings?.confidenceZ ?? DEFAULT_PAIRED_OPTIONS.confidenceT,
+      minEvidenceTrades: settings?.minEvidenceTrades ?? DEFAULT_PAIRED_OPTIONS.minEvidenceTrades,
+      poolTrades: settings?.poolPriorTrades ?? DEFAULT_PAIRED_OPTIONS.poolTrades,
+      symbolTrades: settings?.symbolPriorTrades ?? DEFAULT_PAIRED_OPTIONS.symbolTrades,
+    }),
+    fullInformation: true,
+    pooling: true,
+    arms: ARM_SETS[settings?.armSet ?? 'family'],
+    candidates: everyLiquidCandidate,
+  };
+}
+
+/**
+ * The previous default, kept for comparison (`LEARNER=anchored`): the anchored learner over the
+ * seven profiles with unpaired bounds, full information and pooling; ε-greedy exploration only
+ * without path feedback.
+ */
+export function createAnchoredPolicy(config: DefaultPolicyConfig): Policy {
+  const settings = config.policy;
+  return {
+    name: 'anchored',
+    detector: defaultPolicyDetector(config),
     learner: createAnchoredLearner({
-      confidenceZ: settings?.confidenceZ ?? DEFAULT_ANCHORED_OPTIONS.confidenceZ,
-      minEvidenceTrades: settings?.minEvidenceTrades ?? DEFAULT_ANCHORED_OPTIONS.minEvidenceTrades,
-      poolPriorTrades: settings?.poolPriorTrades ?? DEFAULT_ANCHORED_OPTIONS.poolPriorTrades,
       epsilon: (settings?.pathFeedback ?? true) ? 0 : config.learner.epsilon,
       noExplorationRegimes: settings?.exploreRiskyRegimes
         ? []
@@ -88,6 +116,7 @@ export function createDefaultPolicy(config: DefaultPolicyConfig): Policy {
     }),
     fullInformation: true,
     pooling: true,
+    arms: SEVEN_ARMS,
     candidates: everyLiquidCandidate,
   };
 }
@@ -108,5 +137,12 @@ function defaultPolicyDetector(config: DefaultPolicyConfig): SeriesRegimeDetecto
 
 /** The policy the configuration names (`LEARNER`): what the select and reward functions run. */
 export function createConfiguredPolicy(config: DefaultPolicyConfig): Policy {
-  return config.policy?.name === 'seed' ? createSeedPolicy(config) : createDefaultPolicy(config);
+  switch (config.policy?.name) {
+    case 'seed':
+      return createSeedPolicy(config);
+    case 'anchored':
+      return createAnchoredPolicy(config);
+    default:
+      return createDefaultPolicy(config);
+  }
 }

@@ -1,3 +1,4 @@
+import type { ArmSpec } from './arms';
 import type { Learner } from './learners/learner';
 import { candidatesFor } from './profiles';
 import type { RegimeDetector } from './regimes/regime-detector';
@@ -19,8 +20,13 @@ export interface Policy {
    * every arm of the (symbol, regime) cell (marked counterfactual), not only the traded one.
    */
   readonly fullInformation: boolean;
-  /** Also keep, and read, the regime's cells pooled across all symbols. */
+  /**
+   * Also keep, and read, the regime's cells pooled across all symbols, and each symbol's total
+   * over its regimes.
+   */
   readonly pooling: boolean;
+  /** The arms the learner chooses between and a path credits, the seven profiles first. */
+  readonly arms: readonly ArmSpec[];
   /**
    * The strategies the learner may choose from, in profile order, never empty. Absent: the
    * original's per-regime lists with the liquidity filter (`candidatesFor`). Read it through

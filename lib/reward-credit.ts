@@ -1,3 +1,4 @@
+import { type ArmId, type ArmSpec, armProfile, REFERENCE_ARM } from './arms';
 import { buildExitPlan, type ExitPlan, realizedRFromExit } from './exit-plan';
 import { type ArmIncrement, armIncrement, quantizeR } from './learners/cell-stats';
 import {
@@ -6,9 +7,8 @@ import {
   planPricesArePositive,
   rewardImplausibility,
 } from './plausibility';
-import { getProfile } from './profiles';
 import { type Bar, simulateTrade } from './simulator';
-import { type Side, STRATEGY_IDS, type StrategyId } from './types';
+import type { Side } from './types';
 
 /**
  * The credit core: what one closed trade teaches, computed purely from the decision and the
@@ -16,70 +16,108 @@ import { type Side, STRATEGY_IDS, type StrategyId } from './types';
  * Both call these functions, so the policy measured is the policy that runs.
  */
 
-/** One strategy's reward from one closed trade. */
+/** One arm's reward from one closed trade. */
 export interface ArmCredit {
-  strategy: StrategyId;
+  arm: ArmId;
   /** On the cells' grid (1e-6 R). */
   realizedR: number;
   /** True when simulated on the trade's path rather than traded. */
   counterfactual: boolean;
+  /**
+   * The arm's R minus the reference arm's, both simulated on the same path, when the path
+   * determined both outcomes (on the grid): the paired evidence of the arm's lead.
+   */
+  pairDiffR?: number;
 }
 
 /** What of a decision the credit reads. */
 export interface CreditedTrade {
   side: Side;
   plan: ExitPlan;
-  strategy: StrategyId;
+  /** The traded arm. */
+  arm: ArmId;
   explored: boolean;
 }
 
-/** The plan `strategy` gets at this entry and ATR, or undefined when a price would not be positive. */
-export function plausiblePlan(
-  side: Side,
-  entry: number,
-  atr: number,
-  strategy: StrategyId,
-): ExitPlan | undefined {
-  const plan = buildExitPlan({ side, entry, atr, profile: getProfile(strategy) });
+/** The plan `arm` gets at this entry and ATR, or undefined when a price would not be positive. */
+export function plausiblePlan(side: Side, entry: number, atr: number, arm: ArmSpec): ExitPlan | undefined {
+  const plan = buildExitPlan({ side, entry, atr, profile: armProfile(arm) });
   return planPricesArePositive(plan) ? plan : undefined;
 }
 
+/** An arm's outcome on a path, and whether the path determined it. */
+interface PathOutcome {
+  arm: ArmId;
+  plan: ExitPlan;
+  realizedR: number;
+  /**
+   * False when the arm was still open where the path ends before the horizon: its R is not
+   * known yet, so it is not credited (the backtest and the service alike).
+   */
+  determined: boolean;
+}
+
 /**
- * What one closed trade teaches: the traded strategy its real R (always first), and, when a
- * non-empty `path` is given, every other profile whose plan is tradeable at the trade's entry and
- * ATR the R it would have made on that path (planned with `buildExitPlan`, replayed with the one
- * simulator, exiting at the horizon or at the path's last close). An empty path replays nothing.
- * Every R is put on the cells' grid.
+ * What one closed trade teaches: the traded arm its real R (always first), and, when a non-empty
+ * `path` is given, every other arm of `arms` whose plan is tradeable at the trade's entry and ATR
+ * the R it would have made on that path (planned with `buildExitPlan`, replayed with the one
+ * simulator to the horizon) — but only an arm whose outcome the path determines: one that closed
+ * within it, or any arm when the path reaches the horizon. An arm still open where a short path
+ * ends is left out rather than guessed. When the path also determines the reference arm
+ * (`REFERENCE_ARM`), every determined arm's credit carries its paired difference to it.
+ * An empty path replays nothing. Every R is put on the cells' grid.
  */
 export function armCredits(
-  trade: Pick<CreditedTrade, 'side' | 'plan' | 'strategy'>,
+  trade: Pick<CreditedTrade, 'side' | 'plan' | 'arm'>,
   realizedR: number,
   path: readonly Bar[] | undefined,
   horizonBars: number,
+  arms: readonly ArmSpec[],
 ): ArmCredit[] {
-  return counterfactualPlans(trade, path, horizonBars).reduce<ArmCredit[]>(
-    (credits, other) => {
-      credits.push({ strategy: other.strategy, realizedR: quantizeR(other.realizedR), counterfactual: true });
-      return credits;
-    },
-    [{ strategy: trade.strategy, realizedR: quantizeR(realizedR), counterfactual: false }],
-  );
+  const outcomes = pathOutcomes(trade, path, horizonBars, arms).filter((outcome) => outcome.determined);
+  const reference = outcomes.find((outcome) => outcome.arm === REFERENCE_ARM);
+  const pairOf = (outcome: PathOutcome | undefined) =>
+    reference === undefined || outcome === undefined || outcome.arm === REFERENCE_ARM
+      ? {}
+      : { pairDiffR: quantizeR(outcome.realizedR - reference.realizedR) };
+  const traded: ArmCredit = {
+    arm: trade.arm,
+    realizedR: quantizeR(realizedR),
+    counterfactual: false,
+    ...pairOf(outcomes.find((outcome) => outcome.arm === trade.arm)),
+  };
+  const others = outcomes
+    .filter((outcome) => outcome.arm !== trade.arm)
+    .map((outcome) => ({
+      arm: outcome.arm,
+      realizedR: quantizeR(outcome.realizedR),
+      counterfactual: true,
+      ...pairOf(outcome),
+    }));
+  return [traded, ...others];
 }
 
-/** Every other tradeable profile's plan and its outcome on `path` (none without a path). */
-function counterfactualPlans(
-  trade: Pick<CreditedTrade, 'side' | 'plan' | 'strategy'>,
+/** Every tradeable arm's plan and its outcome on `path`, the traded one included (none without a path). */
+function pathOutcomes(
+  trade: Pick<CreditedTrade, 'side' | 'plan' | 'arm'>,
   path: readonly Bar[] | undefined,
   horizonBars: number,
-): { strategy: StrategyId; plan: ExitPlan; realizedR: number }[] {
+  arms: readonly ArmSpec[],
+): PathOutcome[] {
   if (path === undefined || path.length === 0) return [];
   const { side, plan } = trade;
-  return STRATEGY_IDS.flatMap((strategy) => {
-    if (strategy === trade.strategy) return [];
-    const other = plausiblePlan(side, plan.entry, plan.atr, strategy);
-    if (other === undefined) return [];
-    const outcome = simulateTrade({ side, plan: other, bars: path, horizonBars });
-    return [{ strategy, plan: other, realizedR: outcome.realizedR }];
+  return arms.flatMap((arm) => {
+    const armPlan = plausiblePlan(side, plan.entry, plan.atr, arm);
+    if (armPlan === undefined) return [];
+    const outcome = simulateTrade({ side, plan: armPlan, bars: path, horizonBars });
+    return [
+      {
+        arm: arm.id,
+        plan: armPlan,
+        realizedR: outcome.realizedR,
+        determined: outcome.exitReason !== 'end_of_data',
+      },
+    ];
   });
 }
 
@@ -87,10 +125,15 @@ function counterfactualPlans(
 export function cellIncrements(
   credits: readonly ArmCredit[],
   explored: boolean,
-): Partial<Record<StrategyId, ArmIncrement>> {
-  const increments: Partial<Record<StrategyId, ArmIncrement>> = {};
+): Partial<Record<ArmId, ArmIncrement>> {
+  const increments: Partial<Record<ArmId, ArmIncrement>> = {};
   for (const credit of credits) {
-    increments[credit.strategy] = armIncrement(credit.realizedR, credit.counterfactual, explored);
+    increments[credit.arm] = armIncrement(
+      credit.realizedR,
+      credit.counterfactual,
+      explored,
+      credit.pairDiffR,
+    );
   }
   return increments;
 }
@@ -127,6 +170,8 @@ export function creditClosedTrade(
   trade: ClosedTrade,
   options: {
     horizonBars: number;
+    /** The arms a path credits (the policy's). */
+    arms: readonly ArmSpec[];
     fullInformation: boolean;
     plausibility: PlausibilitySettings;
     now: number;
@@ -170,5 +215,9 @@ export function creditClosedTrade(
     );
     if (implausibility !== undefined) return { plausible: false, implausibility };
   }
-  return { plausible: true, realizedR, credits: armCredits(decision, realizedR, path, options.horizonBars) };
+  return {
+    plausible: true,
+    realizedR,
+    credits: armCredits(decision, realizedR, path, options.horizonBars, options.arms),
+  };
 }

@@ -1,7 +1,8 @@
+import { type ArmId, type ArmSpec, getArm } from './arms';
 import type { SelectRequest } from './contract/select-request';
 import { chooseFramed, frameDecision, framedPlan } from './decide';
 import { type Decision, decisionExpiresAt, type ShadowChoice } from './decision';
-import type { ArmValue, Choice } from './learners/learner';
+import type { ArmValue, CandidateEvidence, Choice } from './learners/learner';
 import type { Policy } from './policy';
 import type { RegimeResult } from './regimes/regime-detector';
 import {
@@ -20,6 +21,10 @@ export interface SelectResponse {
   side: Side;
   regime: RegimeResult;
   strategy: StrategyId;
+  /** The arm answered: `strategy` with its stop and target distances scaled. */
+  arm: ArmSpec;
+  /** One sentence: why this arm. */
+  reason: string;
   explored: boolean;
   propensity: number;
   policy: string;
@@ -31,7 +36,8 @@ export interface SelectResponse {
     breakEven: { triggerPrice: number };
     trailing: { activationPrice: number; distance: number };
   };
-  candidates: Partial<Record<StrategyId, ArmValue>>;
+  /** Per candidate arm: what the learner ranks it by, its cell's count, and the evidence behind it. */
+  candidates: Partial<Record<ArmId, ArmValue & { evidence?: CandidateEvidence }>>;
 }
 
 export interface SelectSettings {
@@ -46,7 +52,7 @@ export interface SelectSettings {
 }
 
 /** What of a policy select reads: its regimes, its candidates, its learner, and whether it pools. */
-export type SelectPolicy = Pick<Policy, 'detector' | 'learner' | 'pooling' | 'candidates'>;
+export type SelectPolicy = Pick<Policy, 'detector' | 'learner' | 'pooling' | 'candidates' | 'arms'>;
 
 export interface SelectStrategyDeps {
   store: SelectionStore;
@@ -83,6 +89,7 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
     });
     const choice = chooseFramed(policy, framed, cells, deps.rng);
     const answered = settings.enabled ? choice : disabledChoice(settings.defaultStrategy, choice);
+    const arm = getArm(answered.arm);
     const createdAt = deps.clock();
     const key = request.idempotencyKey;
     const lastCandle = request.candles[request.candles.length - 1];
@@ -94,10 +101,13 @@ export function createStrategySelector(deps: SelectStrategyDeps): SelectStrategy
       side: request.side,
       ...(request.timeframe === undefined ? {} : { timeframe: request.timeframe }),
       regime: framed.regime,
-      strategy: answered.strategy,
-      plan: framedPlan(framed, request.side, answered.strategy),
+      strategy: arm.base,
+      arm,
+      plan: framedPlan(framed, request.side, arm.id),
       candidates: framed.candidates,
       values: choice.values,
+      ...(choice.evidence === undefined ? {} : { evidence: choice.evidence }),
+      reason: answered.reason,
       explored: answered.explored,
       propensity: answered.propensity,
       probabilities: answered.probabilities,
@@ -123,6 +133,8 @@ export function toSelectResponse(decision: Decision): SelectResponse {
     side: decision.side,
     regime: decision.regime,
     strategy: decision.strategy,
+    arm: decision.arm,
+    reason: decision.reason,
     explored: decision.explored,
     propensity: decision.propensity,
     policy: decision.policy,
@@ -137,7 +149,11 @@ export function toSelectResponse(decision: Decision): SelectResponse {
     candidates: Object.fromEntries(
       decision.candidates.map((id) => {
         const arm = decision.values[id];
-        return [id, { value: arm?.value ?? 0, count: arm?.count ?? 0 }];
+        const evidence = decision.evidence?.[id];
+        return [
+          id,
+          { value: arm?.value ?? 0, count: arm?.count ?? 0, ...(evidence === undefined ? {} : { evidence }) },
+        ];
       }),
     ),
   };
@@ -145,18 +161,19 @@ export function toSelectResponse(decision: Decision): SelectResponse {
 
 function disabledChoice(strategy: StrategyId, learned: Choice): Choice {
   return {
-    strategy,
+    arm: strategy,
     explored: false,
     propensity: 1,
     probabilities: { [strategy]: 1 },
     values: learned.values,
+    reason: `${strategy}: the selector is disabled (META_STRATEGY_ENABLED=false) and answers DEFAULT_STRATEGY; the learner would choose ${learned.arm}`,
     policy: `disabled:${strategy}`,
   };
 }
 
 function shadowOf(choice: Choice): ShadowChoice {
   return {
-    strategy: choice.strategy,
+    arm: choice.arm,
     explored: choice.explored,
     propensity: choice.propensity,
     policy: choice.policy,

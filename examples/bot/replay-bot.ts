@@ -11,14 +11,15 @@ import type { Candle, RegimeName, Side, StrategyId } from '../../lib/types';
  *
  * As each bar closes, the bot first manages its open positions with their plans (stop, partial
  * take-profits, break-even, trailing, horizon: `ManagedPosition`, the rules the simulator and
- * the backtest use). A position that went flat is reported with a TradeClosed event carrying the
- * R of the bot's own fills, its last exit price and the bars since entry, and the bot waits until
- * the reward is applied. Then, on a signal, it asks `select` with the candles up to this bar and
- * opens a position at this bar's close with the plan it got.
+ * the backtest use). A position that went flat is reported once the horizon has passed after its
+ * entry (so the path prices every arm), with a TradeClosed event carrying the R of the bot's own
+ * fills, its last exit price and the bars from entry to the horizon, and the bot waits until the
+ * reward is applied. Then, on a signal, it asks `select` with the candles up to this bar and opens
+ * a position at this bar's close with the plan it got.
  *
- * This is the order `runBacktest` follows (credit the trades that closed on a bar, then decide on
- * it; entry at the signal bar's close; the detector sees `lookbackBars` candles ending at the
- * signal bar; the path is the bars from entry to the close bar), so on a fresh stack the bot's
+ * This is the order `runBacktest` follows (credit the trades whose horizon is this bar, then
+ * decide on it; entry at the signal bar's close; the detector sees `lookbackBars` candles ending at
+ * the signal bar; the path is the bars from entry to the horizon), so on a fresh stack the bot's
  * R per trade equals the backtest's `default` on the same file. Waiting for each reward is what a
  * live bot need not do; here it makes every decision see exactly the rewards the backtest's
  * learner had at that bar.
@@ -90,11 +91,35 @@ interface OpenTrade {
   position: ManagedPosition;
 }
 
+/**
+ * Publishes a closed trade's TradeClosed with the bars from entry to `bar` (the horizon, or the
+ * end of the data) and waits until the reward is applied.
+ * @throws RewardRefusedError when the stack refused it as implausible.
+ */
+async function reportTrade(input: ReplayBotInput, closed: BotTrade, bar: number): Promise<void> {
+  const { client, candles } = input;
+  await client.tradeClosed({
+    decisionId: closed.decisionId,
+    realizedR: closed.realizedR,
+    exitPrice: closed.exitPrice,
+    tradeId: `${input.symbol}-${closed.entryBar}`,
+    path: candles.slice(closed.entryBar + 1, bar + 1),
+  });
+  const credited = await client.waitForReward(closed.decisionId, {
+    timeoutMs: input.rewardTimeoutMs ?? 30_000,
+  });
+  if (credited.status === 'REJECTED') {
+    // The learner did not get this trade: every later choice would differ from the backtest's.
+    throw new RewardRefusedError(closed.decisionId, JSON.stringify(credited.rejection));
+  }
+}
+
 /** Replays `candles` as a live bot; see the module comment for the order of events per bar. */
 export async function runReplayBot(input: ReplayBotInput): Promise<ReplayBotResult> {
   const { client, candles, signals } = input;
   let open: OpenTrade[] = [];
   const trades: BotTrade[] = [];
+  let reports: { trade: BotTrade; reportBar: number }[] = [];
   let skippedSignals = 0;
 
   for (let bar = 0; bar < candles.length; bar++) {
@@ -124,25 +149,20 @@ export async function runReplayBot(input: ReplayBotInput): Promise<ReplayBotResu
         exitPrice: lastFill.price,
         fills: outcome.fills,
       };
-      await client.tradeClosed({
-        decisionId: closed.decisionId,
-        realizedR: closed.realizedR,
-        exitPrice: closed.exitPrice,
-        tradeId: `${input.symbol}-${trade.entryBar}`,
-        path: candles.slice(trade.entryBar + 1, bar + 1),
-      });
-      // One at a time, in entry order: the learner folds them in the order the backtest does.
-      const credited = await client.waitForReward(closed.decisionId, {
-        timeoutMs: input.rewardTimeoutMs ?? 30_000,
-      });
-      if (credited.status === 'REJECTED') {
-        // The learner did not get this trade: every later choice would differ from the backtest's.
-        throw new RewardRefusedError(closed.decisionId, JSON.stringify(credited.rejection));
-      }
       trades.push(closed);
       input.onTrade?.(closed);
+      // Every arm's outcome is known once the horizon has passed after entry: report then.
+      reports.push({
+        trade: closed,
+        reportBar: Math.min(candles.length - 1, Math.max(bar, trade.entryBar + input.horizonBars)),
+      });
     }
     open = stillOpen;
+    // One at a time, in entry order: the learner sees them in the order the backtest credits them.
+    for (const report of reports.filter((r) => r.reportBar === bar)) {
+      await reportTrade(input, report.trade, bar);
+    }
+    reports = reports.filter((r) => r.reportBar !== bar);
 
     const signal = signals[bar] ?? 0;
     if (signal === 0 || isLastBar) continue;

@@ -63,7 +63,11 @@ export function createRuntimeRewardApplier(runtime: SelectorRuntime): ApplyRewar
 
 /** `GET /v1/strategies`, `GET /v1/stats`, `GET /v1/decisions/{id}`. */
 export function createStatsFunction(runtime: SelectorRuntime) {
-  return createStatsHandler({ store: runtime.store, telemetry: runtime.telemetry('stats') });
+  return createStatsHandler({
+    store: runtime.store,
+    arms: runtime.policy.arms,
+    telemetry: runtime.telemetry('stats'),
+  });
 }
 
 /** All three, as the local stack serves them. */

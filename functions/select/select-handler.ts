@@ -37,10 +37,12 @@ export function createSelectHandler(deps: SelectHandlerDeps) {
         symbol: decision.symbol,
         regime: decision.regime.name,
         strategy: decision.strategy,
+        arm: decision.arm.id,
+        reason: decision.reason,
         explored: decision.explored,
         propensity: decision.propensity,
         policy: decision.policy,
-        ...(decision.shadowChoice === undefined ? {} : { shadowStrategy: decision.shadowChoice.strategy }),
+        ...(decision.shadowChoice === undefined ? {} : { shadowArm: decision.shadowChoice.arm }),
       });
       metrics.add(METRIC.selections, 'Count', 1, {
         [DIMENSION.regime]: decision.regime.name,

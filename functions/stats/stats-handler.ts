@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { ArmSpec } from '../../lib/arms';
 import { routeNamed } from '../../lib/contract/http-routes';
 import { symbolSchema } from '../../lib/contract/select-request';
 import { decisionIdSchema } from '../../lib/contract/trade-closed';
@@ -12,6 +13,8 @@ import { decisionView, symbolStatsView } from './views';
 
 export interface StatsHandlerDeps {
   store: StatsStore;
+  /** The arms the running policy chooses between (`GET /v1/strategies` lists them). */
+  arms: readonly ArmSpec[];
   telemetry: Telemetry;
   /** How long the health check waits for the table; `checkTableHealth`'s default when absent. */
   healthTimeoutMs?: number;
@@ -28,7 +31,7 @@ export function createStatsHandler(deps: StatsHandlerDeps) {
     try {
       switch (routeNamed(event.routeKey)) {
         case 'strategies':
-          return jsonResponse(200, { strategies: listProfiles() });
+          return jsonResponse(200, { strategies: listProfiles(), arms: deps.arms });
         case 'stats': {
           const symbol = validated(symbolSchema, event.queryStringParameters?.symbol, 'symbol');
           return jsonResponse(200, symbolStatsView(symbol, await store.listSymbolCells(symbol)));

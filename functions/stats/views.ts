@@ -1,6 +1,9 @@
+import { type ArmId, REFERENCE_ARM } from '../../lib/arms';
 import type { Decision } from '../../lib/decision';
+import { MICRO_PER_R } from '../../lib/learners/cell-stats';
+import { DEFAULT_PAIRED_OPTIONS, pairedLead } from '../../lib/learners/paired-learner';
 import type { StoredCell } from '../../lib/store/selector-store';
-import type { RegimeName, StrategyId } from '../../lib/types';
+import type { RegimeName } from '../../lib/types';
 
 /** One learner cell as `GET /v1/stats` shows it. */
 export interface CellView {
@@ -19,8 +22,29 @@ export interface CellView {
   totalR: number;
   /** ISO-8601; null before the first update. */
   lastUpdate: string | null;
-  /** Real rewards of this strategy whose decision was an exploration draw. */
+  /** Real rewards of this arm whose decision was an exploration draw. */
   explorations: number;
+  /**
+   * The arm's lead over the reference arm (trend_rider), paired on the trades whose path priced
+   * both, in this cell alone (select's evidence adds the pooled and the symbol's other regimes):
+   * what the default learner ranks arms by. Absent for the reference and for arms without pairs.
+   */
+  lead?: LeadView;
+}
+
+export interface LeadView {
+  /** Mean of (this arm's R − the reference's R). */
+  meanR: number;
+  /** Standard deviation of one trade's lead. */
+  sdR: number;
+  trades: number;
+  /** meanR − t·sd/√trades, t = the learner's default confidence (1.5). */
+  lowerR: number;
+  /**
+   * Paired trades this cell would still need, at the current lead and spread, for its lower bound
+   * to clear 0; null when the lead is not positive.
+   */
+  tradesToClear: number | null;
 }
 
 export interface RegimeStatsView {
@@ -28,7 +52,8 @@ export interface RegimeStatsView {
   rewards: number;
   /** Of those, how many came from exploration draws. */
   explorations: number;
-  strategies: Partial<Record<StrategyId, CellView>>;
+  /** Keyed by arm: the seven profiles and, with ARM_SET=family, their scaled variants. */
+  strategies: Partial<Record<ArmId, CellView>>;
 }
 
 export interface SymbolStatsView {
@@ -46,7 +71,7 @@ export function symbolStatsView(symbol: string, cells: readonly StoredCell[]): S
     regimes[ref.regime] = regime;
     regime.rewards += stats.realCount;
     regime.explorations += stats.explorations;
-    regime.strategies[ref.strategy] = {
+    regime.strategies[ref.arm] = {
       value: stats.mean,
       mean: stats.mean,
       sdR: stats.sdR,
@@ -59,9 +84,31 @@ export function symbolStatsView(symbol: string, cells: readonly StoredCell[]): S
       totalR: stats.sum,
       lastUpdate: isoOrNull(stats.lastUpdate),
       explorations: stats.explorations,
+      ...(ref.arm === REFERENCE_ARM || stats.pairN === 0
+        ? {}
+        : { lead: leadView(stats.pairN, stats.pairSumMicro, stats.pairSqMicro) }),
     };
   }
   return { symbol, regimes };
+}
+
+/**
+ * The paired lead of one arm's cell, as the stats endpoint shows it: the paired learner's own
+ * estimate (`pairedLead`, default settings) on this cell's pairs alone, without the priors select
+ * adds from the pooled cells and the symbol's other regimes.
+ */
+export function leadView(trades: number, sumMicro: number, sqMicro: number): LeadView {
+  const sum = sumMicro / MICRO_PER_R;
+  const sq = sqMicro / MICRO_PER_R;
+  const evidence = pairedLead({ n: trades, sum, sq }, [], DEFAULT_PAIRED_OPTIONS);
+  const variance = Math.max(DEFAULT_PAIRED_OPTIONS.minLeadVariance, sq / trades - evidence.meanR ** 2);
+  return {
+    meanR: evidence.meanR,
+    sdR: Math.sqrt(variance),
+    trades,
+    lowerR: evidence.lowerR,
+    tradesToClear: evidence.moreTradesToClear ?? null,
+  };
 }
 
 /**

@@ -15,9 +15,9 @@ import { Presets, SingleBar } from 'cli-progress';
 import { SelectorClient, type SelectResponse } from '../../client';
 import type { CellView } from '../../functions/stats/views';
 import { parseOhlcvCsv } from '../../lib/backtest/csv';
-import { trendCrossoverSignals } from '../../lib/backtest/signals';
+import { builtInSignals, SIGNAL_KINDS, SIGNAL_RULES, type SignalKind } from '../../lib/backtest/signals';
 import { ConfigError, getConfig, loadLocalConfig } from '../../lib/config';
-import { REGIMES, type RegimeName, STRATEGY_IDS, type StrategyId } from '../../lib/types';
+import { REGIMES, type RegimeName, STRATEGY_IDS } from '../../lib/types';
 import { createConsoleLog, createConsoleTelemetry } from './console-telemetry';
 import { demoScenarios } from './demo-scenarios';
 import { DynamoDbLocalError } from './dynamodb-local';
@@ -25,19 +25,25 @@ import { runLearningSession, type SessionResult } from './learning-session';
 import { type LocalStack, LocalStackError, startLocalStack } from './local-stack';
 import { percent, signed, textTable } from './text-table';
 
-const DEFAULT_DATA = fileURLToPath(new URL('../../test/fixtures/ttrc-daily.csv', import.meta.url));
+/**
+ * A bot fading Bollinger extremes on a 5-minute crypto pair: a signal whose best exit plan is not
+ * the reference's, so the session shows the learner leave trend_rider, and why.
+ */
+const DEFAULT_DATA = fileURLToPath(new URL('../../test/fixtures/crypto-5m/LTC_BTC-5m.csv', import.meta.url));
+const DEFAULT_SIGNAL: SignalKind = 'reversion';
 /** Candles sent with each select: enough for every indicator (SMA 50, ADX 14) to settle. */
 const WINDOW_BARS = 200;
 /** A regime's best strategy is named only from cells with at least this many rewards. */
 const MIN_REWARDS_FOR_BEST = 3;
 
-const USAGE = `Usage: npm run demo [-- --url URL] [--data FILE.csv] [--bars N] [--symbol S] [--seed N]
+const USAGE = `Usage: npm run demo [-- --url URL] [--data FILE.csv] [--signal KIND] [--bars N] [--symbol S] [--seed N]
 
   --url URL       a running local stack (default http://127.0.0.1:$PORT, PORT default 3000);
                   when nothing answers there, the demo starts its own and stops it at the end
-  --data FILE     OHLCV CSV to learn from (default: the bundled ttrc daily bars)
+  --data FILE     OHLCV CSV to learn from (default: the bundled LTC_BTC 5-minute bars)
+  --signal KIND   the built-in signal where the file has no signal column: ${SIGNAL_KINDS.join(', ')} (default ${DEFAULT_SIGNAL})
   --bars N        replay the last N bars (default 1500)
-  --symbol S      symbol the session trades as (default TTRC)
+  --symbol S      symbol the session trades as (default LTC_BTC)
   --seed N        seed of the demo's own stack, so that runs repeat exactly (default 1)`;
 
 const out = (text = '') => process.stdout.write(`${text}\n`);
@@ -67,6 +73,7 @@ async function main(): Promise<void> {
       data: { type: 'string' },
       bars: { type: 'string' },
       symbol: { type: 'string' },
+      signal: { type: 'string' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -82,7 +89,10 @@ async function main(): Promise<void> {
   const bars = positiveInteger('bars', args.bars, 1500);
   const seed = args.seed === undefined ? 1 : Number(args.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got '${args.seed}'`);
-  const symbol = args.symbol ?? 'TTRC';
+  const symbol = args.symbol ?? 'LTC_BTC';
+  const signalKind = (args.signal ?? DEFAULT_SIGNAL) as SignalKind;
+  if (!SIGNAL_KINDS.includes(signalKind))
+    throw new Error(`--signal must be one of ${SIGNAL_KINDS.join(', ')}, got '${args.signal}'`);
   const dataFile = args.data ?? DEFAULT_DATA;
   const data = parseOhlcvCsv(readFileSync(dataFile, 'utf8'));
 
@@ -112,15 +122,18 @@ async function main(): Promise<void> {
     await showProfiles(client);
     await showScenarios(client);
     const fromBar = Math.max(WINDOW_BARS, data.candles.length - bars);
-    const signals = data.signals ?? trendCrossoverSignals(data.candles);
+    const signals = data.signals ?? builtInSignals(signalKind, data.candles);
     const result = await learn(client, {
       symbol,
       candles: data.candles,
       signals,
       fromBar,
       horizonBars: config.horizonBars,
-      source: `${dataFile === DEFAULT_DATA ? 'bundled ttrc daily bars' : dataFile}, bars ${fromBar + 1}–${data.candles.length}`,
-      signalName: data.signals === undefined ? 'EMA(12)/EMA(26) crossover' : "the file's signal column",
+      source: `${dataFile === DEFAULT_DATA ? 'bundled LTC_BTC 5-minute bars' : dataFile}, bars ${fromBar + 1}–${data.candles.length}`,
+      signalName:
+        data.signals === undefined
+          ? `${signalKind}: ${SIGNAL_RULES[signalKind]}`
+          : "the file's signal column",
     });
     const learned = await showLearned(client, symbol);
     showSummary(result, learned, (Date.now() - started) / 1000);
@@ -248,7 +261,7 @@ async function learn(
   out(`Data: ${session.source}. Signal: ${session.signalName}.`);
   out(
     'Each signal asks POST /v1/select; the plan is simulated on the following bars; TradeClosed is ' +
-      'published (EventBridge PutEvents) at the close bar, so rewards arrive in time order.',
+      'published (EventBridge PutEvents) once the horizon has passed, with the path that prices every arm, so rewards arrive in time order.',
   );
   const bar = new SingleBar(
     {
@@ -270,7 +283,7 @@ async function learn(
       fromBar: session.fromBar,
       windowBars: WINDOW_BARS,
       horizonBars: session.horizonBars,
-      timeframe: '1d',
+      timeframe: '5m',
       onProgress: (progress) =>
         bar.update(progress.bar, {
           trades: progress.opened,
@@ -283,7 +296,7 @@ async function learn(
   }
 }
 
-type LearnedCells = Partial<Record<RegimeName, Partial<Record<StrategyId, CellView>>>>;
+type LearnedCells = Partial<Record<RegimeName, Partial<Record<string, CellView>>>>;
 
 async function showLearned(client: SelectorClient, symbol: string): Promise<LearnedCells> {
   heading(`What was learned (GET /v1/stats?symbol=${symbol})`);
@@ -294,7 +307,12 @@ async function showLearned(client: SelectorClient, symbol: string): Promise<Lear
     const view = stats.regimes[regime];
     if (view === undefined) continue;
     learned[regime] = view.strategies;
-    for (const strategy of STRATEGY_IDS) {
+    // The seven profiles, then the variants the learner traded.
+    const arms = Object.keys(view.strategies).filter(
+      (arm) =>
+        (STRATEGY_IDS as readonly string[]).includes(arm) || (view.strategies[arm]?.realCount ?? 0) > 0,
+    );
+    for (const strategy of arms) {
       const cell = view.strategies[strategy];
       if (cell === undefined) continue;
       rows.push([
@@ -331,7 +349,7 @@ async function showLearned(client: SelectorClient, symbol: string): Promise<Lear
     ),
   );
   out(
-    'value: the EMA of R (α = META_STRATEGY_ALPHA); real: trades taken with that plan; counterfactual: rewards the plan would have earned on the same price paths.',
+    'value: the mean R of the plan in this cell (the default learner ranks plans by their lead over trend_rider on the same paths: `lead` in GET /v1/stats); real: trades taken with that plan; counterfactual: rewards the plan would have earned on the same price paths. Only the variants traded are listed.',
   );
   return learned;
 }
@@ -346,11 +364,18 @@ function showSummary(result: SessionResult, learned: LearnedCells, seconds: numb
   const byRegime = new Map<RegimeName, number>();
   for (const trade of result.trades) byRegime.set(trade.regime, (byRegime.get(trade.regime) ?? 0) + 1);
   out(`regimes seen: ${[...byRegime].map(([regime, count]) => `${regime} ${count}`).join(', ') || '-'}`);
+  // The learner's switches: every trade whose arm differs from the one before it, with its reason.
+  const switches = result.trades
+    .slice()
+    .sort((a, b) => a.entryBar - b.entryBar)
+    .filter((trade, index, sorted) => index > 0 && trade.arm !== sorted[index - 1]?.arm);
+  out(`switches:     ${switches.length}`);
+  for (const trade of switches.slice(0, 3)) out(`  bar ${trade.entryBar}: ${trade.reason}`);
   out('per regime: the plan the selector chose most, and the plan with the highest value so far');
   for (const regime of REGIMES) {
     const cells = learned[regime];
     if (cells === undefined) continue;
-    const withCells = STRATEGY_IDS.flatMap((strategy) => {
+    const withCells = Object.keys(cells).flatMap((strategy) => {
       const cell = cells[strategy];
       return cell === undefined ? [] : [{ strategy, cell }];
     });

@@ -13,6 +13,12 @@ export interface SessionTrade {
   entryBar: number;
   /** Bar on which the last part of the position closed (when the event is published). */
   closeBar: number;
+  /** The bar its TradeClosed is published on, with the path up to it: the horizon, or the data's end. */
+  reportBar: number;
+  /** The arm answered (the strategy, or one of its scaled variants). */
+  arm: string;
+  /** Why the learner chose it. */
+  reason: string;
   regime: RegimeName;
   strategy: StrategyId;
   explored: boolean;
@@ -61,7 +67,8 @@ export interface SessionResult {
  * A trading bot's life replayed over real bars through the running service. On each signal bar
  * the bot asks `POST /v1/select` with the candles up to that bar, and follows the returned plan:
  * the shared simulator plays it over the following bars. The TradeClosed event is published
- * (EventBridge PutEvents, through the client) only when the replay reaches the trade's close bar, and the session waits
+ * (EventBridge PutEvents, through the client) once the replay reaches the trade's horizon (so its
+ * path prices every arm), and the session waits
  * until the decision reads CLOSED before going on, so that every later choice sees exactly the
  * rewards of trades already closed, and none from the future.
  */
@@ -109,19 +116,24 @@ export async function runLearningSession(input: LearningSessionInput): Promise<S
         startIndex: bar + 1,
         horizonBars: input.horizonBars,
       });
+      const closeBar = bar + 1 + outcome.exitBarIndex;
       const trade: SessionTrade = {
         decisionId: response.decisionId,
         side,
         entryBar: bar,
-        closeBar: bar + 1 + outcome.exitBarIndex,
+        closeBar,
+        // Every arm's outcome is known once the horizon has passed: the bot reports then.
+        reportBar: Math.min(candles.length - 1, Math.max(closeBar, bar + input.horizonBars)),
         regime: response.regime.name,
         strategy: response.strategy,
+        arm: response.arm.id,
+        reason: response.reason,
         explored: response.explored,
         realizedR: outcome.realizedR,
       };
       trades.push(trade);
       if (trade.explored) explored++;
-      pending.set(trade.closeBar, [...(pending.get(trade.closeBar) ?? []), trade]);
+      pending.set(trade.reportBar, [...(pending.get(trade.reportBar) ?? []), trade]);
     }
     report(bar);
   }
@@ -147,7 +159,7 @@ async function publishClose(input: LearningSessionInput, trade: SessionTrade): P
     tradeId: `${input.symbol}-${trade.entryBar}`,
     // No closedAt: a replay closes its trades now, which the client stamps (the candles' own
     // dates lie before the decisions, and a close before its decision is implausible).
-    path: candles.slice(trade.entryBar + 1, trade.closeBar + 1),
+    path: candles.slice(trade.entryBar + 1, trade.reportBar + 1),
   });
   const decision = await client.waitForReward(trade.decisionId, {
     timeoutMs: input.creditTimeoutMs ?? 10_000,

@@ -1,3 +1,4 @@
+import { getArm } from '../arms';
 import { ValidationError } from '../contract/validation-error';
 import { chooseFramed, type FramedDecision, frameDecision, framedPlan } from '../decide';
 import type { ExitPlan } from '../exit-plan';
@@ -6,7 +7,7 @@ import { type Policy, policyCandidates } from '../policy';
 import { seededRng } from '../random';
 import { DEFAULT_HORIZON_BARS, simulateTrade } from '../simulator';
 import { type Candle, REGIMES, type Rng, type Side, STRATEGY_IDS } from '../types';
-import { creditBacktestTrade, MemoryCells } from './cell-credit';
+import { ALL_REGIMES, creditBacktestTrade, MemoryCells } from './cell-credit';
 import {
   hindsightOracle,
   ORACLE_POLICY_NAME,
@@ -117,6 +118,26 @@ interface OpenTrade {
   trade: BacktestTrade;
   plan: ExitPlan;
   series: BacktestSeries;
+  /** The bar of its series at which its reward reaches the policy. */
+  creditBar: number;
+}
+
+/**
+ * When a trade's reward reaches its policy, as a bot following the API guide publishes it: a
+ * full-information policy learns every arm from the path, which must run to the horizon for
+ * every arm's outcome to be known, so the bot publishes TradeClosed once `horizonBars` bars have
+ * passed after entry (or its data ends), with the path up to then; a policy that learns only
+ * the traded arm learns at the close.
+ */
+function creditBarOf(
+  policy: Pick<Policy, 'fullInformation'>,
+  entryBar: number,
+  closeBar: number,
+  horizonBars: number,
+  bars: number,
+): number {
+  if (!policy.fullInformation) return closeBar;
+  return Math.min(bars - 1, Math.max(closeBar, entryBar + horizonBars));
 }
 
 /** One symbol's backtest: {@link runPortfolioBacktest} with a single series. */
@@ -184,13 +205,21 @@ export function runPortfolioBacktest(options: PortfolioBacktestOptions): Backtes
   }));
   const signalCounts = series.map(() => 0);
   const closing = new Map<number, OpenTrade[]>();
+  const crediting = new Map<number, OpenTrade[]>();
+  const schedule = (when: Map<number, OpenTrade[]>, t: number, open: OpenTrade) => {
+    const list = when.get(t);
+    if (list === undefined) when.set(t, [open]);
+    else list.push(open);
+  };
   const clock = mergedClock(series);
   const totalBars = clock.length;
 
   for (let index = 0; index < totalBars; ) {
     const t = clock.times[index] ?? 0;
-    for (const open of closing.get(t) ?? []) credit(open, horizonBars);
+    for (const open of closing.get(t) ?? []) open.state.closed.push(open.trade);
     closing.delete(t);
+    for (const open of crediting.get(t) ?? []) credit(open, horizonBars);
+    crediting.delete(t);
     for (; index < totalBars && clock.times[index] === t; index++) {
       const seriesIndex = clock.series[index] ?? 0;
       const bar = clock.bars[index] ?? 0;
@@ -202,9 +231,8 @@ export function runPortfolioBacktest(options: PortfolioBacktestOptions): Backtes
         for (const state of states) {
           const open = decide(state, { series: current, bar, side: signalSide(signal), window, horizonBars });
           if (open === undefined) continue;
-          const list = closing.get(open.trade.closeT);
-          if (list === undefined) closing.set(open.trade.closeT, [open]);
-          else list.push(open);
+          schedule(closing, open.trade.closeT, open);
+          schedule(crediting, current.candles[open.creditBar]?.t ?? open.trade.closeT, open);
         }
       }
       options.onProgress?.({ bars: index + 1, totalBars });
@@ -382,10 +410,21 @@ function decide(state: PolicyState, input: DecisionInput): OpenTrade | undefined
     {
       cells: state.cells.read(symbol, regime.name, framed.candidates),
       pooled: state.cells.read(null, regime.name, framed.candidates),
+      symbolTotal: state.cells.read(symbol, ALL_REGIMES, framed.candidates),
     },
     state.rng,
   );
-  const plan = framedPlan(framed, side, choice.strategy);
+  const arm = getArm(choice.arm);
+  let plan: ExitPlan;
+  try {
+    plan = framedPlan(framed, side, arm.id);
+  } catch (error) {
+    // A static profile that is no candidate here because a price would not be positive: the
+    // select function answers it with a 400 too.
+    if (!(error instanceof ValidationError)) throw error;
+    state.skippedSignals++;
+    return undefined;
+  }
   const outcome = simulateTrade({
     side,
     plan,
@@ -400,6 +439,7 @@ function decide(state: PolicyState, input: DecisionInput): OpenTrade | undefined
     state,
     plan,
     series,
+    creditBar: creditBarOf(policy, bar, closeBar, input.horizonBars, candles.length),
     trade: {
       symbol,
       entryBar: bar,
@@ -408,7 +448,8 @@ function decide(state: PolicyState, input: DecisionInput): OpenTrade | undefined
       entry,
       atr: regime.features.atr,
       regime: regime.name,
-      strategy: choice.strategy,
+      strategy: arm.base,
+      arm: arm.id,
       explored: choice.explored,
       propensity: choice.propensity,
       realizedR: outcome.realizedR,
@@ -420,26 +461,25 @@ function decide(state: PolicyState, input: DecisionInput): OpenTrade | undefined
 }
 
 /**
- * The reward of a closed trade reaches its policy's cells: the one call that changes them. A
- * reward the service would refuse as implausible counts as a trade but teaches nothing.
+ * The reward of a trade reaches its policy's cells, at its credit bar: the one call that changes
+ * them. A reward the service would refuse as implausible counts as a trade but teaches nothing.
  */
 function credit(open: OpenTrade, horizonBars: number): void {
-  const { state, trade, plan, series } = open;
+  const { state, trade, plan, series, creditBar } = open;
   const credited = creditBacktestTrade(state.cells, state.policy, {
     symbol: trade.symbol,
     regime: trade.regime,
-    strategy: trade.strategy,
+    arm: trade.arm,
     side: trade.side,
     plan,
     explored: trade.explored,
     decidedAt: trade.entryT,
     realizedR: trade.realizedR,
-    closedAt: trade.closeT,
-    path: series.candles.slice(trade.entryBar + 1, trade.closeBar + 1),
+    closedAt: series.candles[creditBar]?.t ?? trade.closeT,
+    path: series.candles.slice(trade.entryBar + 1, creditBar + 1),
     horizonBars,
   });
   if (!credited) state.implausibleRewards++;
-  state.closed.push(trade);
 }
 
 /** What the learner would show for every arm of every symbol's cells at the end of the run. */

@@ -1,3 +1,4 @@
+import type { ArmId } from '../arms';
 import type { ExitReason } from '../simulator';
 import type { RegimeName, Side, StrategyId } from '../types';
 import type { PolicySummary } from './metrics';
@@ -18,12 +19,18 @@ export interface BacktestTrade {
   atr: number;
   /** As this policy's own detector saw it (the cell it learned in). */
   regime: RegimeName;
+  /** The profile traded (the contract's `strategy`). */
   strategy: StrategyId;
+  /** The arm traded: `strategy`, or one of its scaled variants. */
+  arm: ArmId;
   explored: boolean;
   propensity: number;
   realizedR: number;
   exitReason: ExitReason;
-  /** The bar the position finished closing on; the reward reached the learner at this bar. */
+  /**
+   * The bar the position finished closing on. A policy that learns only the traded arm learns at
+   * this bar; a full-information one once the path reaches the horizon (`creditBar`).
+   */
   closeBar: number;
   /** That bar's time, epoch milliseconds. */
   closeT: number;

@@ -18,6 +18,7 @@
  *   no path, so a trade teaches only its own arm) and never in HIGH_VOLATILITY or ILLIQUID unless
  *   configured. Propensities are exact.
  */
+import type { ArmId } from '../arms';
 import type { RegimeName, StrategyId } from '../types';
 import { NoCandidatesError } from './epsilon-greedy';
 import type { ArmValue, CandidateEvidence, CellStats, Choice, ChooseInput, Learner } from './learner';
@@ -118,8 +119,8 @@ export function createAnchoredLearner(options: Partial<AnchoredLearnerOptions> =
       const candidates = [...new Set(given)];
       const first = candidates[0];
       if (first === undefined) throw new NoCandidatesError(regime);
-      const evidence = new Map<StrategyId, ArmEvidence>();
-      const values: Partial<Record<StrategyId, ArmValue>> = {};
+      const evidence = new Map<ArmId, ArmEvidence>();
+      const values: Partial<Record<ArmId, ArmValue>> = {};
       for (const strategy of candidates) {
         const arm = armEvidence(cells[strategy], pooled?.[strategy], poolPriorTrades);
         evidence.set(strategy, arm);
@@ -166,7 +167,7 @@ export function createAnchoredLearner(options: Partial<AnchoredLearnerOptions> =
       });
       const explored = exploring && strategy !== exploit;
       return {
-        strategy,
+        arm: strategy,
         explored,
         propensity: probabilities[strategy] ?? 0,
         probabilities,
@@ -182,10 +183,10 @@ export function createAnchoredLearner(options: Partial<AnchoredLearnerOptions> =
 }
 
 interface ExplainInput {
-  candidates: readonly StrategyId[];
-  anchor: StrategyId;
-  exploit: StrategyId;
-  evidence: ReadonlyMap<StrategyId, ArmEvidence>;
+  candidates: readonly ArmId[];
+  anchor: ArmId;
+  exploit: ArmId;
+  evidence: ReadonlyMap<ArmId, ArmEvidence>;
   cells: ChooseInput['cells'];
   pooled: ChooseInput['pooled'];
   margin: (trades: number) => number;
@@ -198,7 +199,7 @@ interface ExplainInput {
  */
 function explain(input: ExplainInput): {
   reason: string;
-  evidence: Partial<Record<StrategyId, CandidateEvidence>>;
+  evidence: Partial<Record<ArmId, CandidateEvidence>>;
 } {
   const { candidates, anchor, exploit, margin, minEvidenceTrades } = input;
   const boundsOf = (arm: ArmEvidence | undefined) => {
@@ -208,7 +209,7 @@ function explain(input: ExplainInput): {
   };
   const anchorArm = input.evidence.get(anchor);
   const anchorBounds = boundsOf(anchorArm);
-  const evidence: Partial<Record<StrategyId, CandidateEvidence>> = {};
+  const evidence: Partial<Record<ArmId, CandidateEvidence>> = {};
   for (const strategy of candidates) {
     const arm = input.evidence.get(strategy) ?? { trades: 0, meanR: 0 };
     const ownTrades = input.cells[strategy]?.count ?? 0;
@@ -224,7 +225,7 @@ function explain(input: ExplainInput): {
     };
   }
 
-  const described = (strategy: StrategyId) => {
+  const described = (strategy: ArmId) => {
     const arm = evidence[strategy];
     return arm === undefined || arm.trades === 0
       ? 'no evidence yet'
@@ -250,7 +251,7 @@ function explain(input: ExplainInput): {
       reason: `${kept}: no challenger has yet the ${Math.max(1, minEvidenceTrades)} trades of evidence a switch needs.`,
     };
   }
-  let best = eligible[0] as StrategyId;
+  let best = eligible[0] as ArmId;
   for (const strategy of eligible) {
     if ((evidence[strategy]?.lowerR ?? 0) > (evidence[best]?.lowerR ?? 0)) best = strategy;
   }

@@ -33,10 +33,8 @@ export function quantizeR(realizedR: number): number {
 export interface ArmIncrement {
   /** Rewards (real and counterfactual). */
   n: number;
-  /** Rewards of trades that used this arm. */
+  /** Rewards of trades that used this arm (the rest, n − real, were simulated from another trade's path). */
   real: number;
-  /** Outcomes simulated from another trade's path. */
-  counterfactual: number;
   /** Σ R, in micro-R. */
   sumMicro: number;
   /** Σ R², in micro-R² (1e-6 R²), each square rounded to that grid. */
@@ -45,32 +43,51 @@ export interface ArmIncrement {
   losses: number;
   /** Real rewards of trades whose decision was an exploration draw. */
   explorations: number;
+  /** Trades whose path priced both this arm and the reference arm. */
+  pairN: number;
+  /** Σ (R − reference R), in micro-R. */
+  pairSumMicro: number;
+  /** Σ (R − reference R)², in micro-R². */
+  pairSqMicro: number;
 }
 
 /** The names of an increment's fields, in a fixed order (the store's attribute suffixes). */
 export const INCREMENT_FIELDS = [
   'n',
   'real',
-  'counterfactual',
   'sumMicro',
   'sumSqMicro',
   'wins',
   'losses',
   'explorations',
+  'pairN',
+  'pairSumMicro',
+  'pairSqMicro',
 ] as const satisfies readonly (keyof ArmIncrement)[];
 
-/** The increment of one reward of `realizedR` (on the grid), real or counterfactual. */
-export function armIncrement(realizedR: number, counterfactual: boolean, explored: boolean): ArmIncrement {
+/**
+ * The increment of one reward of `realizedR` (on the grid), real or counterfactual; with
+ * `pairDiffR`, the arm's R minus the reference arm's on the same path, it also adds the pair.
+ */
+export function armIncrement(
+  realizedR: number,
+  counterfactual: boolean,
+  explored: boolean,
+  pairDiffR?: number,
+): ArmIncrement {
   const micro = toMicroR(realizedR);
+  const diff = pairDiffR === undefined ? 0 : toMicroR(pairDiffR);
   return {
     n: 1,
     real: counterfactual ? 0 : 1,
-    counterfactual: counterfactual ? 1 : 0,
     sumMicro: micro,
     sumSqMicro: Math.round((micro * micro) / MICRO_PER_R),
     wins: micro > 0 ? 1 : 0,
     losses: micro < 0 ? 1 : 0,
     explorations: explored && !counterfactual ? 1 : 0,
+    pairN: pairDiffR === undefined ? 0 : 1,
+    pairSumMicro: diff,
+    pairSqMicro: Math.round((diff * diff) / MICRO_PER_R),
   };
 }
 
@@ -86,7 +103,7 @@ export function cellStatsOf(
   return {
     count: n,
     realCount: totals.real,
-    counterfactualCount: totals.counterfactual,
+    counterfactualCount: n - totals.real,
     sumMicro: totals.sumMicro,
     sumSqMicro: totals.sumSqMicro,
     sum,
@@ -95,6 +112,9 @@ export function cellStatsOf(
     wins: totals.wins,
     losses: totals.losses,
     explorations: totals.explorations,
+    pairN: totals.pairN,
+    pairSumMicro: totals.pairSumMicro,
+    pairSqMicro: totals.pairSqMicro,
     ema: extra.ema ?? 0,
     lastUpdate: extra.lastUpdate ?? 0,
   };
@@ -105,12 +125,14 @@ export function totalsOf(cell: CellStats | undefined): ArmIncrement {
   return {
     n: cell?.count ?? 0,
     real: cell?.realCount ?? 0,
-    counterfactual: cell?.counterfactualCount ?? 0,
     sumMicro: cell?.sumMicro ?? 0,
     sumSqMicro: cell?.sumSqMicro ?? 0,
     wins: cell?.wins ?? 0,
     losses: cell?.losses ?? 0,
     explorations: cell?.explorations ?? 0,
+    pairN: cell?.pairN ?? 0,
+    pairSumMicro: cell?.pairSumMicro ?? 0,
+    pairSqMicro: cell?.pairSqMicro ?? 0,
   };
 }
 

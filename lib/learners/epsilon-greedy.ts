@@ -2,6 +2,7 @@
  * The seed's learner, reproduced as the baseline: ε-greedy over a regime's candidates, where an
  * arm's value is its (symbol, regime, strategy) cell's EMA of realized R.
  */
+import type { ArmId } from '../arms';
 import type { RegimeName, StrategyId } from '../types';
 import type { ArmValue, CellStats, Choice, ChooseInput, Learner } from './learner';
 
@@ -57,7 +58,7 @@ export function createEpsilonGreedyLearner(options: EpsilonGreedyOptions): Learn
     `seed:egreedy(eps=${epsilon},alpha=${alpha},minRewards=${minRewards},` +
     `minBest=${minBestValue},default=${defaultStrategy})`;
 
-  function exploitArms(candidates: readonly StrategyId[], cells: ChooseInput['cells']): StrategyId[] {
+  function exploitArms(candidates: readonly ArmId[], cells: ChooseInput['cells']): ArmId[] {
     let rewards = 0;
     let best = Number.NEGATIVE_INFINITY;
     for (const strategy of candidates) {
@@ -88,7 +89,7 @@ export function createEpsilonGreedyLearner(options: EpsilonGreedyOptions): Learn
       const strategy = pool[pickIndex(rng(), pool.length)] ?? candidates[0] ?? defaultStrategy;
 
       const probabilities: Choice['probabilities'] = {};
-      const values: Partial<Record<StrategyId, ArmValue>> = {};
+      const values: Partial<Record<ArmId, ArmValue>> = {};
       for (const candidate of candidates) {
         const exploitShare = exploit.includes(candidate) ? (1 - epsilon) / exploit.length : 0;
         probabilities[candidate] = exploitShare + epsilon / candidates.length;
@@ -96,16 +97,26 @@ export function createEpsilonGreedyLearner(options: EpsilonGreedyOptions): Learn
         values[candidate] = { value: cell?.ema ?? 0, count: cell?.count ?? 0 };
       }
 
+      const explored = exploring && !exploit.includes(strategy);
       return {
-        strategy,
-        explored: exploring && !exploit.includes(strategy),
+        arm: strategy,
+        explored,
         propensity: probabilities[strategy] ?? 0,
         probabilities,
         values,
+        reason: explored
+          ? `${strategy} drawn to explore (probability ${epsilon} of a uniform draw)`
+          : exploit.length === 1 && exploit[0] === defaultStrategy && values[strategy]?.count === 0
+            ? `${strategy}: the default while the regime holds too few rewards`
+            : `${strategy} has the highest EMA of R (${round(values[strategy]?.value ?? 0)})`,
         policy,
       };
     },
   };
+}
+
+function round(value: number): number {
+  return Number(value.toFixed(3));
 }
 
 /** A cell that holds at least one reward; an empty cell tells nothing. */

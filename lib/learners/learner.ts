@@ -1,4 +1,5 @@
-import type { RegimeName, Rng, StrategyId } from '../types';
+import type { ArmId } from '../arms';
+import type { RegimeName, Rng } from '../types';
 
 /**
  * What one learner cell (symbol, regime, strategy) knows: sums that every reward adds to
@@ -26,55 +27,70 @@ export interface CellStats {
   explorations: number;
   /** The seed learner's EMA of R (0 for every other policy, which never reads it). */
   ema: number;
+  /**
+   * Trades on which this arm's and the reference arm's (`REFERENCE_ARM`) outcomes were both
+   * known from the same path, and Σ of the difference (this − reference) and of its square, in
+   * micro-R and micro-R²: the paired evidence of the arm's lead, with the noise both share removed.
+   */
+  pairN: number;
+  pairSumMicro: number;
+  pairSqMicro: number;
   /** Epoch milliseconds of the last update. */
   lastUpdate: number;
 }
 
-/** The value and evidence a learner shows for one candidate (the response's `candidates`). */
+/** The value a learner shows for one candidate (the response's `candidates`). */
 export interface ArmValue {
+  /** What the learner ranks the arm by (see the learner: a mean R, or a lead over the reference). */
   value: number;
+  /** Rewards in the (symbol, regime) cell. */
   count: number;
 }
 
-export type CellsByStrategy = Partial<Record<StrategyId, CellStats>>;
+export type CellsByArm = Partial<Record<ArmId, CellStats>>;
 
 export interface ChooseInput {
   regime: RegimeName;
-  /** Non-empty, in profile order. */
-  candidates: readonly StrategyId[];
-  /** The (symbol, regime) cells that exist; a missing strategy has never been rewarded. */
-  cells: CellsByStrategy;
-  /** The same regime's cells pooled across all symbols, when the store keeps them. */
-  pooled?: CellsByStrategy;
+  /** Non-empty arm ids, in arm order (the seven profiles first, in profile order). */
+  candidates: readonly ArmId[];
+  /** The (symbol, regime) cell's arms that exist; a missing arm has never been rewarded. */
+  cells: CellsByArm;
+  /** The same regime's arms pooled across all symbols, when the store keeps them. */
+  pooled?: CellsByArm;
+  /** The same symbol's arms over every regime, when the store keeps them. */
+  symbolTotal?: CellsByArm;
   rng: Rng;
 }
 
 export interface Choice {
-  strategy: StrategyId;
+  arm: ArmId;
   /** True when the choice was not the learner's current best (an exploration draw). */
   explored: boolean;
-  /** Exact probability with which `strategy` was chosen, ties split. */
+  /** Exact probability with which `arm` was chosen, ties split. */
   propensity: number;
   /** Probability of every candidate under this policy; sums to 1. */
-  probabilities: Partial<Record<StrategyId, number>>;
-  values: Partial<Record<StrategyId, ArmValue>>;
+  probabilities: Partial<Record<ArmId, number>>;
+  values: Partial<Record<ArmId, ArmValue>>;
+  /** One sentence: why this arm (kept the reference, or which challenger cleared which bound, with the numbers). */
+  reason: string;
   /** A short, stable description of the policy and its parameters, recorded on the decision. */
   policy: string;
-  /** Why this strategy, in one sentence with the numbers that decided (learners that explain themselves). */
-  reason?: string;
-  /** Per candidate, the evidence the learner weighed (learners that explain themselves). */
-  evidence?: Partial<Record<StrategyId, CandidateEvidence>>;
+  /** Per candidate, the evidence the learner weighed (learners that weigh evidence). */
+  evidence?: Partial<Record<ArmId, CandidateEvidence>>;
 }
 
 /** What a learner knew of one candidate when it chose. */
 export interface CandidateEvidence {
-  /** Mean R of the evidence weighed: the symbol's own rewards, shrunk toward the other symbols'. */
+  /**
+   * Mean R of the evidence weighed: the symbol's own rewards, shrunk toward the other symbols'
+   * (the paired learner: the mean lead over the reference arm, trade by trade).
+   */
   meanR: number;
   /** Trades the evidence counts as: own rewards plus the weight given to the other symbols'. */
   trades: number;
   /** Rewards in the symbol's own cell. */
   ownTrades: number;
-  /** Rewards of the other symbols in the pooled cell (of which at most the pool prior counts). */
+  /** Of `trades`, the weight given to the other symbols (and, paired learner, the symbol's other regimes). */
   pooledTrades: number;
   /** The confidence bounds the learner compares: meanR ∓ z·sd/√trades. */
   lowerR: number;

@@ -14,6 +14,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { ArmId } from '../arms';
 import type { Decision, DecisionRejection } from '../decision';
 import {
   type ArmIncrement,
@@ -22,8 +23,8 @@ import {
   INCREMENT_FIELDS,
   totalsOf,
 } from '../learners/cell-stats';
-import type { CellStats, CellsByStrategy } from '../learners/learner';
-import { type RegimeName, STRATEGY_IDS, type StrategyId } from '../types';
+import type { CellStats, CellsByArm } from '../learners/learner';
+import type { RegimeName } from '../types';
 import { decodeItem } from './attribute-value';
 import {
   type ArmIncrements,
@@ -33,13 +34,16 @@ import {
   type SelectorStore,
   type StoredCell,
 } from './selector-store';
-import { armAttribute, keys } from './table';
+import { armAttribute, keys, parseArmAttribute } from './table';
 
 type Key = { pk: string; sk: string };
 type Item = Record<string, unknown>;
 
 const DECISION_TYPE = 'DECISION';
 const CELL_TYPE = 'CELL';
+const TOTAL_TYPE = 'SYMBOL_TOTAL';
+/** DynamoDB's limit on one expression string. */
+const MAX_EXPRESSION_BYTES = 4096;
 /** BatchGetItem takes at most 100 keys per request. */
 const BATCH_GET_LIMIT = 100;
 const UNPROCESSED_RETRY_LIMIT = 8;
@@ -76,29 +80,35 @@ export class DynamoSelectorStore implements SelectorStore {
     symbol: string,
     regime: RegimeName,
     options: { poolShards?: number } = {},
-  ): Promise<{ cells: CellsByStrategy; pooled: CellsByStrategy }> {
+  ): Promise<{ cells: CellsByArm; pooled: CellsByArm; symbolTotal: CellsByArm }> {
     const shards = options.poolShards ?? 0;
-    if (shards + 1 > BATCH_GET_LIMIT) throw new RangeError(`at most ${BATCH_GET_LIMIT - 1} pool shards`);
+    if (shards + 2 > BATCH_GET_LIMIT) throw new RangeError(`at most ${BATCH_GET_LIMIT - 2} pool shards`);
     const own = keys.cell(symbol, regime);
+    const total = keys.symbolTotal(symbol);
     const shardKeys = Array.from({ length: shards }, (_, shard) => keys.pooledCell(regime, shard));
-    const items = await this.batchGet([own, ...shardKeys], false);
-    const ownItem = items.find((item) => item.pk === own.pk);
-    const pooled: Partial<Record<StrategyId, { totals: ArmIncrement; lastUpdate: number }>> = {};
+    const items = await this.batchGet(shards > 0 ? [own, total, ...shardKeys] : [own], false);
+    const find = (key: Key) => items.find((item) => item.pk === key.pk && item.sk === key.sk);
+    const ownItem = find(own);
+    const totalItem = find(total);
+    const pooled = new Map<ArmId, { totals: ArmIncrement; lastUpdate: number }>();
     for (const item of items) {
-      if (item === ownItem) continue;
-      for (const [strategy, totals] of armTotals(item)) {
-        const sum = pooled[strategy];
-        pooled[strategy] = {
+      if (item === ownItem || item === totalItem) continue;
+      for (const [arm, totals] of armTotals(item)) {
+        const sum = pooled.get(arm);
+        pooled.set(arm, {
           totals: sum === undefined ? totals : addIncrements(sum.totals, totals),
           lastUpdate: Math.max(sum?.lastUpdate ?? 0, numberField(item, 'lastUpdate')),
-        };
+        });
       }
     }
-    const pooledCells: CellsByStrategy = {};
-    for (const [strategy, { totals, lastUpdate }] of Object.entries(pooled)) {
-      pooledCells[strategy as StrategyId] = cellStatsOf(totals, { lastUpdate });
-    }
-    return { cells: ownItem === undefined ? {} : itemArms(ownItem), pooled: pooledCells };
+    const pooledCells: CellsByArm = {};
+    for (const [arm, { totals, lastUpdate }] of pooled)
+      pooledCells[arm] = cellStatsOf(totals, { lastUpdate });
+    return {
+      cells: ownItem === undefined ? {} : itemArms(ownItem),
+      pooled: pooledCells,
+      symbolTotal: totalItem === undefined ? {} : itemArms(totalItem),
+    };
   }
 
   async recordDecision(decision: Decision): Promise<void> {
@@ -140,7 +150,7 @@ export class DynamoSelectorStore implements SelectorStore {
     return result.Item === undefined ? undefined : itemToDecision(result.Item);
   }
 
-  async readCell(symbol: string, regime: RegimeName): Promise<CellsByStrategy> {
+  async readCell(symbol: string, regime: RegimeName): Promise<CellsByArm> {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.cell(symbol, regime), ConsistentRead: true }),
     );
@@ -161,8 +171,8 @@ export class DynamoSelectorStore implements SelectorStore {
       );
       for (const item of page.Items ?? []) {
         const regime = item.regime as RegimeName;
-        for (const [strategy, stats] of Object.entries(itemArms(item))) {
-          cells.push({ ref: { symbol, regime, strategy: strategy as StrategyId }, stats });
+        for (const [arm, stats] of Object.entries(itemArms(item))) {
+          if (stats !== undefined) cells.push({ ref: { symbol, regime, arm }, stats });
         }
       }
       startKey = page.LastEvaluatedKey;
@@ -183,8 +193,8 @@ export class DynamoSelectorStore implements SelectorStore {
       regime: own.regime,
     });
     if (own.ema !== undefined) {
-      const count = armAttribute(own.ema.strategy, 'n');
-      const ema = armAttribute(own.ema.strategy, EMA_FIELD);
+      const count = armAttribute(own.ema.arm, 'n');
+      const ema = armAttribute(own.ema.arm, EMA_FIELD);
       ownUpdate.UpdateExpression = ownUpdate.UpdateExpression.replace('SET ', 'SET #ema = :ema, ');
       ownUpdate.ExpressionAttributeNames['#ema'] = ema;
       ownUpdate.ExpressionAttributeNames['#count'] = count;
@@ -227,6 +237,15 @@ export class DynamoSelectorStore implements SelectorStore {
                         type: CELL_TYPE,
                         regime: pooled.regime,
                         pooled: true,
+                      }),
+                    },
+                  },
+                  {
+                    Update: {
+                      TableName: this.tableName,
+                      ...cellUpdate(keys.symbolTotal(own.symbol), pooled.arms, commit.at, {
+                        type: TOTAL_TYPE,
+                        symbol: own.symbol,
                       }),
                     },
                   },
@@ -303,18 +322,26 @@ function cellUpdate(key: Key, arms: ArmIncrements, at: number, describe: Record<
     sets.push(`#d${index} = :d${index}`);
   }
   const adds: string[] = [];
-  for (const [strategy, increment] of Object.entries(arms)) {
+  for (const [arm, increment] of Object.entries(arms)) {
+    if (increment === undefined) continue;
     for (const field of INCREMENT_FIELDS) {
       if (increment[field] === 0 && field !== 'n') continue;
-      const index = adds.length;
-      names[`#a${index}`] = armAttribute(strategy, field);
-      values[`:a${index}`] = increment[field];
-      adds.push(`#a${index} :a${index}`);
+      // Short placeholders: a 35-arm reward adds about 250 attributes to one item.
+      const id = adds.length.toString(36);
+      names[`#${id}`] = armAttribute(arm, field);
+      values[`:${id}`] = increment[field];
+      adds.push(`#${id} :${id}`);
     }
+  }
+  const expression = `SET ${sets.join(', ')} ADD ${adds.join(', ')}`;
+  if (expression.length > MAX_EXPRESSION_BYTES) {
+    throw new RangeError(
+      `a reward adding to ${Object.keys(arms).length} arms exceeds DynamoDB's 4 KB expression: use fewer arms`,
+    );
   }
   return {
     Key: key,
-    UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+    UpdateExpression: expression,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
     ConditionExpression: undefined as string | undefined,
@@ -322,24 +349,29 @@ function cellUpdate(key: Key, arms: ArmIncrements, at: number, describe: Record<
 }
 
 /** Each arm's integer totals held by a cell item (arms never rewarded are absent). */
-function armTotals(item: Item): [StrategyId, ArmIncrement][] {
-  return STRATEGY_IDS.flatMap((strategy) => {
-    if (typeof item[armAttribute(strategy, 'n')] !== 'number') return [];
-    const totals = totalsOf(undefined);
-    for (const field of INCREMENT_FIELDS) totals[field] = numberField(item, armAttribute(strategy, field));
-    return [[strategy, totals] as [StrategyId, ArmIncrement]];
-  });
+function armTotals(item: Item): [ArmId, ArmIncrement][] {
+  const arms = new Map<ArmId, ArmIncrement>();
+  for (const [name, value] of Object.entries(item)) {
+    const parsed = parseArmAttribute(name);
+    if (parsed === undefined || typeof value !== 'number') continue;
+    const field = parsed.field as keyof ArmIncrement;
+    if (!(INCREMENT_FIELDS as readonly string[]).includes(field)) continue;
+    const totals = arms.get(parsed.arm) ?? totalsOf(undefined);
+    totals[field] = value;
+    arms.set(parsed.arm, totals);
+  }
+  return [...arms].filter(([, totals]) => totals.n > 0);
 }
 
-function itemArms(item: Item): CellsByStrategy {
-  const cells: CellsByStrategy = {};
+function itemArms(item: Item): CellsByArm {
+  const cells: CellsByArm = {};
   const lastUpdate = numberField(item, 'lastUpdate');
-  for (const [strategy, totals] of armTotals(item)) {
+  for (const [arm, totals] of armTotals(item)) {
     const stats: CellStats = cellStatsOf(totals, {
-      ema: numberField(item, armAttribute(strategy, EMA_FIELD)),
+      ema: numberField(item, armAttribute(arm, EMA_FIELD)),
       lastUpdate,
     });
-    cells[strategy] = stats;
+    cells[arm] = stats;
   }
   return cells;
 }

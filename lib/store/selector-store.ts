@@ -1,18 +1,19 @@
+import type { ArmId } from '../arms';
 import type { Decision, DecisionRejection, DecisionReward } from '../decision';
 import type { ArmIncrement } from '../learners/cell-stats';
-import type { CellStats, CellsByStrategy } from '../learners/learner';
-import type { RegimeName, StrategyId } from '../types';
+import type { CellStats, CellsByArm } from '../learners/learner';
+import type { RegimeName } from '../types';
 
 /**
  * The storage port the use cases depend on. The DynamoDB adapter implements it; nothing here
  * imports the AWS SDK, so the use cases stay pure domain code.
  */
 
-/** One learner cell. `symbol: null` is the regime's cell pooled across all symbols. */
+/** One arm of a learner cell. `symbol: null` is the regime's cell pooled across all symbols. */
 export interface CellRef {
   symbol: string | null;
   regime: RegimeName;
-  strategy: StrategyId;
+  arm: ArmId;
 }
 
 /** A cell as stored. */
@@ -22,14 +23,14 @@ export interface StoredCell {
 }
 
 /** What one reward adds to the arms of one cell item: every field an `ADD`, so order never matters. */
-export type ArmIncrements = Partial<Record<StrategyId, ArmIncrement>>;
+export type ArmIncrements = Partial<Record<ArmId, ArmIncrement>>;
 
 /**
  * The seed learner's EMA of the traded arm, written only if the arm still holds the count it was
  * computed from: the one order-dependent write, which only the seed policy makes.
  */
 export interface EmaWrite {
-  strategy: StrategyId;
+  arm: ArmId;
   /** The arm's count when the EMA was read (0: the arm had never been rewarded). */
   expectedCount: number;
   ema: number;
@@ -43,7 +44,7 @@ export interface RewardCommit {
   at: number;
   /** The (symbol, regime) cell. */
   own: { symbol: string; regime: RegimeName; arms: ArmIncrements; ema?: EmaWrite };
-  /** The regime's pooled shard, when the policy pools. */
+  /** The regime's pooled shard and the symbol's total over every regime, when the policy pools. */
   pooled?: { shard: number; regime: RegimeName; arms: ArmIncrements };
 }
 
@@ -61,14 +62,15 @@ export type RewardCommitResult =
 /** What select needs: one read of the regime's cells, one conditional write of the decision. */
 export interface SelectionStore {
   /**
-   * The (symbol, regime) cell and, with `poolShards` > 0, the regime's pooled shards summed, in
-   * one request (`pooled` is empty when not asked for).
+   * The (symbol, regime) cell and, with `poolShards` > 0, the regime's pooled shards summed and
+   * the symbol's total over every regime, in one request (`pooled` and `symbolTotal` are empty
+   * when not asked for).
    */
   readSelectionCells(
     symbol: string,
     regime: RegimeName,
     options?: { poolShards?: number },
-  ): Promise<{ cells: CellsByStrategy; pooled: CellsByStrategy }>;
+  ): Promise<{ cells: CellsByArm; pooled: CellsByArm; symbolTotal: CellsByArm }>;
   /**
    * Records a new decision, in one conditional write. An id whose decision has expired (past
    * `expiresAt`, not yet deleted by TTL) counts as free.
@@ -81,7 +83,7 @@ export interface SelectionStore {
 export interface RewardStore {
   getDecision(decisionId: string, options?: { consistent?: boolean }): Promise<Decision | undefined>;
   /** The (symbol, regime) cell's arms, strongly consistent (the seed's EMA is read here). */
-  readCell(symbol: string, regime: RegimeName): Promise<CellsByStrategy>;
+  readCell(symbol: string, regime: RegimeName): Promise<CellsByArm>;
   commitReward(commit: RewardCommit): Promise<RewardCommitResult>;
   /**
    * Marks the decision REJECTED with `rejection` if it is still OPEN or REJECTED (the latest

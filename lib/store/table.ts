@@ -8,6 +8,8 @@ import type { RegimeName } from '../types';
  * - learner cell:  pk `SYMBOL#<symbol>`  sk `CELL#<regime>`: every arm of (symbol, regime), each
  *                  arm's sums in attributes of its own (`<arm>.n`, `<arm>.sumMicro`, …), added to
  *                  with `ADD`, so a reward touches this one item however many arms it credits
+ * - symbol total:  pk `SYMBOL#<symbol>`  sk `TOTAL`: the same sums over every regime of the symbol
+ *                  (what the symbol's other regimes teach a cell); not a `CELL#` item
  * - pooled shard:  pk `POOL#<shard>`     sk `CELL#<regime>`: the same sums over all symbols, spread
  *                  over `POOL_SHARDS` items (a reward adds to the one its decision id hashes to),
  *                  summed on read, so that no single item takes every reward of a regime
@@ -41,6 +43,7 @@ export const keys = {
     pk: `${PARTITION_PREFIX.symbol}${symbol}`,
     sk: `CELL#${regime}`,
   }),
+  symbolTotal: (symbol: string) => ({ pk: `${PARTITION_PREFIX.symbol}${symbol}`, sk: 'TOTAL' }),
   pooledCell: (regime: RegimeName, shard: number) => ({
     pk: `${PARTITION_PREFIX.pool}${shard}`,
     sk: `CELL#${regime}`,
@@ -53,6 +56,12 @@ export const keys = {
 /** An arm's statistic as a top-level attribute of its cell item (`ADD` works on top-level attributes only). */
 export function armAttribute(arm: string, field: string): string {
   return `${arm}.${field}`;
+}
+
+/** The arm and field of an attribute `armAttribute` named; undefined for any other attribute. */
+export function parseArmAttribute(name: string): { arm: string; field: string } | undefined {
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? undefined : { arm: name.slice(0, dot), field: name.slice(dot + 1) };
 }
 
 /**

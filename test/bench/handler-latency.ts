@@ -23,21 +23,27 @@ export interface HandlerLatencyOptions {
   warmupIterations: number;
 }
 
-/** A close with realizedR and the 12 bars after entry, so a full-information policy credits every profile. */
+/**
+ * A close with realizedR and the 12 bars after entry; the harness runs with a 12-bar horizon, so
+ * that a full-information policy credits every arm (35 under the default policy).
+ */
 const REWARD_FIXTURE = 'trade-closed-path.json';
+const HORIZON_BARS = '12';
 
 const elapsedMs = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
 
 /**
  * The bare SDK requests the select handler has to make, on the same document client: one
- * BatchGetItem of the (symbol, regime) cell item (with every pooled shard of the regime when the
- * policy pools), and one conditional PutItem of a decision of the same shape and size.
+ * BatchGetItem of the (symbol, regime) cell item (with the symbol's total and every pooled shard
+ * of the regime when the policy pools), and one conditional PutItem of a decision of the same
+ * shape and size.
  */
 function bareSelect(h: Harness, template: Decision) {
   const regime = template.regime.name;
   const shards = h.policy.pooling ? h.config.poolShards : 0;
   const cellKeys = [
     keys.cell(template.symbol, regime),
+    ...(shards > 0 ? [keys.symbolTotal(template.symbol)] : []),
     ...Array.from({ length: shards }, (_, shard) => keys.pooledCell(regime, shard)),
   ];
   return async (decisionId: string): Promise<void> => {
@@ -59,13 +65,14 @@ function cellAdd(tableName: string, key: { pk: string; sk: string }, arms: ArmIn
   const names: Record<string, string> = { '#lastUpdate': 'lastUpdate' };
   const values: Record<string, unknown> = { ':lastUpdate': at };
   const adds: string[] = [];
-  for (const [strategy, increment] of Object.entries(arms)) {
+  for (const [arm, increment] of Object.entries(arms)) {
+    if (increment === undefined) continue;
     for (const field of INCREMENT_FIELDS) {
       if (increment[field] === 0 && field !== 'n') continue;
-      const index = adds.length;
-      names[`#a${index}`] = armAttribute(strategy, field);
-      values[`:a${index}`] = increment[field];
-      adds.push(`#a${index} :a${index}`);
+      const id = adds.length.toString(36);
+      names[`#${id}`] = armAttribute(arm, field);
+      values[`:${id}`] = increment[field];
+      adds.push(`#${id} :${id}`);
     }
   }
   return {
@@ -83,17 +90,18 @@ function cellAdd(tableName: string, key: { pk: string; sk: string }, arms: ArmIn
  * The bare SDK requests the reward handler has to make: a consistent GetItem of the decision (and,
  * for a learner that reads the EMA, of its cell), and one TransactWriteItems that closes the
  * decision (if OPEN) and `ADD`s the credits to the (symbol, regime) cell item and, for a pooling
- * policy, to the decision's pooled shard. What is credited is the use case's own rule
+ * policy, to the decision's pooled shard and the symbol's total. What is credited is the use case's own rule
  * (`armCredits`, `cellIncrements`) for the harness's policy, worked out once, outside the timing:
  * the bare path does only the I/O.
  */
 function bareReward(h: Harness, template: Decision, path: readonly Bar[] | undefined) {
   const realizedR = 1.35;
   const credits = armCredits(
-    template,
+    { side: template.side, plan: template.plan, arm: template.arm.id },
     realizedR,
     h.policy.fullInformation ? path : undefined,
     h.config.horizonBars,
+    h.policy.arms,
   );
   const arms = cellIncrements(credits, template.explored);
   const regime = template.regime.name;
@@ -119,7 +127,7 @@ function bareReward(h: Harness, template: Decision, path: readonly Bar[] | undef
       closedAt: CLOSED_AT,
       eventId,
       appliedAt: at,
-      cellsUpdated: credits.length * (shard === undefined ? 1 : 2),
+      cellsUpdated: credits.length * (shard === undefined ? 1 : 3),
       credits,
       ...(shard === undefined ? {} : { pooledShard: shard }),
       pathUsed: credits.length > 1,
@@ -144,7 +152,12 @@ function bareReward(h: Harness, template: Decision, path: readonly Bar[] | undef
             },
           },
           cellAdd(h.tableName, keys.cell(template.symbol, regime), arms, at),
-          ...(shard === undefined ? [] : [cellAdd(h.tableName, keys.pooledCell(regime, shard), arms, at)]),
+          ...(shard === undefined
+            ? []
+            : [
+                cellAdd(h.tableName, keys.pooledCell(regime, shard), arms, at),
+                cellAdd(h.tableName, keys.symbolTotal(template.symbol), arms, at),
+              ]),
         ],
       }),
     );
@@ -163,7 +176,10 @@ export async function measureHandlerLatency(
   endpoint: string,
   options: HandlerLatencyOptions,
 ): Promise<HandlerLatencyMeasurement> {
-  const h = await createHarness(endpoint, 'bench-latency', { seed: 8 });
+  const h = await createHarness(endpoint, 'bench-latency', {
+    seed: 8,
+    env: { TRADE_HORIZON_BARS: HORIZON_BARS },
+  });
   const selectEvent = loadEvent<APIGatewayProxyEventV2>('select-valid.json');
 
   const invokeSelect = async (): Promise<string> => {

@@ -2,11 +2,11 @@ import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import { chooseFramed, frameDecision, framedPlan } from '../../lib/decide';
 import { latestIndicators } from '../../lib/indicators';
 import { addToCell, armIncrement, foldEma } from '../../lib/learners/cell-stats';
-import type { CellStats, CellsByStrategy } from '../../lib/learners/learner';
+import type { CellStats, CellsByArm } from '../../lib/learners/learner';
 import { createDefaultPolicy, createSeedPolicy } from '../../lib/policies';
 import type { Policy } from '../../lib/policy';
 import { seededRng } from '../../lib/random';
-import { type Liquidity, STRATEGY_IDS } from '../../lib/types';
+import type { Liquidity } from '../../lib/types';
 import { syntheticCandles } from '../helpers/synthetic-candles';
 import type { SelectComputeMeasurement } from './results';
 import { rotation, summarize } from './stats';
@@ -21,25 +21,26 @@ const LIQUIDITY: Liquidity = { spreadBps: 2, depthUsd: 250_000, volume24hUsd: 1_
 const SYMBOL = 'BTCUSDT';
 
 /**
- * Cells as a store would return them after some learning: every strategy rewarded 30 times, as
- * the reward path adds them (counterfactual outcomes only for a full-information policy, the EMA
- * only for a learner that reads one), for the symbol and pooled, so that the choice has real
- * values to weigh.
+ * Cells as a store would return them after some learning: every arm of the policy rewarded 30
+ * times, as the reward path adds them (counterfactual outcomes and leads over trend_rider only for
+ * a full-information policy, the EMA only for a learner that reads one), for the symbol, pooled
+ * and over the symbol's regimes, so that the choice has real values to weigh.
  */
-function learnedCells(policy: Policy, seed: number): CellsByStrategy {
+function learnedCells(policy: Policy, seed: number): CellsByArm {
   const rng = seededRng(seed);
   const alpha = policy.learner.emaAlpha;
-  const cells: CellsByStrategy = {};
-  for (const strategy of STRATEGY_IDS) {
+  const cells: CellsByArm = {};
+  for (const arm of policy.arms) {
     let stats: CellStats | undefined;
     for (let n = 0; n < 30; n++) {
       const realizedR = rng() * 4 - 1.5;
       const counterfactual = policy.fullInformation && n % 3 === 0;
+      const lead = policy.fullInformation && arm.id !== 'trend_rider' ? rng() * 2 - 1 : undefined;
       const ema = alpha === undefined ? 0 : foldEma(stats, realizedR, alpha);
       const at = Date.UTC(2024, 0, 1) + n * 3_600_000;
-      stats = { ...addToCell(stats, armIncrement(realizedR, counterfactual, false), at), ema };
+      stats = { ...addToCell(stats, armIncrement(realizedR, counterfactual, false, lead), at), ema };
     }
-    cells[strategy] = stats;
+    cells[arm.id] = stats;
   }
   return cells;
 }
@@ -74,6 +75,7 @@ export function measureSelectCompute(options: SelectComputeOptions): SelectCompu
     policy,
     cells: learnedCells(policy, 100 + index),
     pooled: learnedCells(policy, 200 + index),
+    symbolTotal: learnedCells(policy, 400 + index),
     rng: seededRng(300 + index),
   }));
 
@@ -90,10 +92,10 @@ export function measureSelectCompute(options: SelectComputeOptions): SelectCompu
       const choice = chooseFramed(
         context.policy,
         framed,
-        { cells: context.cells, pooled: context.pooled },
+        { cells: context.cells, pooled: context.pooled, symbolTotal: context.symbolTotal },
         context.rng,
       );
-      sink += choice.propensity + framedPlan(framed, 'LONG', choice.strategy).stopLoss;
+      sink += choice.propensity + framedPlan(framed, 'LONG', choice.arm).stopLoss;
     });
     tasks.push(() => {
       sink += latestIndicators(candles)?.atr ?? 0;

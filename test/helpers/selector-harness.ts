@@ -9,13 +9,13 @@ import {
 } from '../../functions/common/selector-functions';
 import type { Log, MetricsSink, Telemetry } from '../../functions/common/telemetry';
 import type { ApplyReward, RewardRetryPolicy } from '../../lib/apply-reward';
+import { type ArmId, armProfile, getArm, profileArm } from '../../lib/arms';
 import { type Config, ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import type { Decision } from '../../lib/decision';
 import { decisionExpiresAt } from '../../lib/decision';
 import { buildExitPlan } from '../../lib/exit-plan';
-import type { CellsByStrategy } from '../../lib/learners/learner';
+import type { CellsByArm } from '../../lib/learners/learner';
 import type { Policy } from '../../lib/policy';
-import { getProfile } from '../../lib/profiles';
 import { createTable } from '../../lib/store/create-table';
 import { DynamoSelectorStore } from '../../lib/store/dynamo-selector-store';
 import { createLocalDynamoClients, type DynamoClients } from '../../lib/store/dynamodb-client';
@@ -262,7 +262,7 @@ export function tradeClosedEvent(
 }
 
 /** The arms of a (symbol, regime) cell as stored, strongly consistent. */
-export function cellArms(store: SelectorStore, symbol: string, regime: RegimeName): Promise<CellsByStrategy> {
+export function cellArms(store: SelectorStore, symbol: string, regime: RegimeName): Promise<CellsByArm> {
   return store.readCell(symbol, regime);
 }
 
@@ -270,7 +270,7 @@ export function cellArms(store: SelectorStore, symbol: string, regime: RegimeNam
 export async function pooledArms(
   h: Pick<Harness, 'store' | 'config'>,
   regime: RegimeName,
-): Promise<CellsByStrategy> {
+): Promise<CellsByArm> {
   // Any symbol will do: only the pooled half of the read is used.
   const { pooled } = await h.store.readSelectionCells('POOL-READER', regime, {
     poolShards: h.config.poolShards,
@@ -289,6 +289,8 @@ export async function recordOpenDecision(
     symbol: string;
     regime: RegimeName;
     strategy: StrategyId;
+    /** The arm traded (default: the profile itself); its base must be `strategy`. */
+    arm?: ArmId;
     side?: Side;
     entry?: number;
     atr?: number;
@@ -298,6 +300,8 @@ export async function recordOpenDecision(
   },
 ): Promise<Decision> {
   const side = spec.side ?? 'LONG';
+  const arm = spec.arm === undefined ? profileArm(spec.strategy) : getArm(spec.arm);
+  if (arm.base !== spec.strategy) throw new RangeError(`arm ${arm.id} is not a variant of ${spec.strategy}`);
   const createdAt = spec.createdAt ?? NOW_MS - 3_600_000;
   const decision: Decision = {
     decisionId: spec.decisionId,
@@ -310,17 +314,19 @@ export async function recordOpenDecision(
       features: { atr: spec.atr ?? 100, atrPct: 0.001, adx: 30, trendStrength: 0.4 },
     },
     strategy: spec.strategy,
+    arm,
     plan: buildExitPlan({
       side,
       entry: spec.entry ?? 100_000,
       atr: spec.atr ?? 100,
-      profile: getProfile(spec.strategy),
+      profile: armProfile(arm),
     }),
-    candidates: [spec.strategy],
-    values: { [spec.strategy]: { value: 0, count: 0 } },
+    candidates: [arm.id],
+    values: { [arm.id]: { value: 0, count: 0 } },
+    reason: `${arm.id}: placed by the test`,
     explored: spec.explored ?? false,
     propensity: 1,
-    probabilities: { [spec.strategy]: 1 },
+    probabilities: { [arm.id]: 1 },
     policy: 'test:fixed',
     createdAt,
     expiresAt: decisionExpiresAt(createdAt, 30),

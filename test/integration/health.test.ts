@@ -20,6 +20,7 @@ function statsHandlerOn(dynamoEndpoint: string, tableName: string, healthTimeout
   const clients = createLocalDynamoClients(dynamoEndpoint);
   const handler = createStatsHandler({
     store: new DynamoSelectorStore(clients.documentClient, tableName),
+    arms: [],
     telemetry: recorder.telemetry,
     healthTimeoutMs,
   });

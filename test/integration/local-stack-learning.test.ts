@@ -35,7 +35,7 @@ describe('learning session through the local stack', () => {
     await stack?.stop();
   });
 
-  it('credits every trade at its close bar, and the stats count every trade once', async () => {
+  it('credits every trade once its path reaches the horizon, and the stats count every trade once', async () => {
     const progress: SessionProgress[] = [];
     const result = await runLearningSession({
       client,
@@ -61,9 +61,24 @@ describe('learning session through the local stack', () => {
       // Credited on the cells' grid of 1e-6 R.
       expect(decision.reward?.realizedR).toBe(quantizeR(trade.realizedR));
     }
-    // Published in close-bar order: no reward reached the learner before its trade closed.
-    const closeBars = result.trades.map((trade) => trade.closeBar);
-    expect(closeBars).toEqual([...closeBars].sort((a, b) => a - b));
+    // Published once the path reached the horizon (or the data's end), in that order: no reward
+    // reached the learner before every arm's outcome on its path was known.
+    for (const trade of result.trades) {
+      expect(trade.reportBar).toBe(
+        Math.min(
+          data.candles.length - 1,
+          Math.max(trade.closeBar, trade.entryBar + stack.config.horizonBars),
+        ),
+      );
+    }
+    const reportBars = result.trades.map((trade) => trade.reportBar);
+    expect(reportBars).toEqual([...reportBars].sort((a, b) => a - b));
+    // The trades whose path reached the horizon taught every arm of the family.
+    const atHorizon = result.trades.find(
+      (trade) => trade.reportBar === trade.entryBar + stack.config.horizonBars,
+    );
+    const taught = await client.decision(atHorizon?.decisionId ?? '');
+    expect(taught.reward?.credits).toHaveLength(35);
 
     const stats = await client.stats('TTRC');
     const cells = Object.values(stats.regimes).flatMap((regime) => Object.values(regime?.strategies ?? {}));

@@ -1,10 +1,11 @@
 import { describe, expect, inject, it } from 'vitest';
+import { ARM_SETS, type ArmId } from '../../lib/arms';
 import { type ArmIncrement, addIncrements, armIncrement, totalsOf } from '../../lib/learners/cell-stats';
 import type { CellStats } from '../../lib/learners/learner';
 import { METRIC } from '../../lib/observability';
 import type { Policy } from '../../lib/policy';
 import { seededRng } from '../../lib/random';
-import { armCredits } from '../../lib/reward-credit';
+import { type ArmCredit, armCredits } from '../../lib/reward-credit';
 import type { Candle, StrategyId } from '../../lib/types';
 import { REGIMES, STRATEGY_IDS } from '../../lib/types';
 import {
@@ -33,9 +34,12 @@ async function inParallel<T>(tasks: (() => Promise<T>)[], limit: number): Promis
 }
 
 /** The integer totals a cell must hold after exactly these rewards, whatever order they committed in. */
-function totalsOfRewards(rewards: readonly { realizedR: number; counterfactual: boolean }[]): ArmIncrement {
+function totalsOfRewards(
+  rewards: readonly { realizedR: number; counterfactual: boolean; pairDiffR?: number }[],
+): ArmIncrement {
   return rewards.reduce(
-    (sum, reward) => addIncrements(sum, armIncrement(reward.realizedR, reward.counterfactual, false)),
+    (sum, reward) =>
+      addIncrements(sum, armIncrement(reward.realizedR, reward.counterfactual, false, reward.pairDiffR)),
     totalsOf(undefined),
   );
 }
@@ -100,8 +104,16 @@ describe('concurrent rewards on DynamoDB Local', () => {
     );
   });
 
-  it('applies 256 simultaneous path rewards on 256 symbols of one regime: every pooled arm exact, none past 10 attempts', async () => {
-    const h = await createHarness(endpoint, 'reward-256', { seed: 256, adjustPolicy: fullInformationPooled });
+  // 256 rewards of 35 arms each, then 256 cell reads: about 26 s on DynamoDB Local alone.
+  it('applies 256 simultaneous path rewards on 256 symbols of one regime: every pooled arm exact, none past 10 attempts', {
+    timeout: 120_000,
+  }, async () => {
+    // A 12-bar horizon: every path (12 bars or more) prices every arm of the family.
+    const h = await createHarness(endpoint, 'reward-256', {
+      seed: 256,
+      env: { TRADE_HORIZON_BARS: '12' },
+      adjustPolicy: fullInformationPooled,
+    });
     const regime = 'TREND_DOWN' as const;
     const rng = seededRng(256);
     const trades = await Promise.all(
@@ -133,21 +145,25 @@ describe('concurrent rewards on DynamoDB Local', () => {
     );
 
     expect(results.filter((r) => r.outcome === 'applied')).toHaveLength(256);
-    const expectedPool = new Map<StrategyId, { realizedR: number; counterfactual: boolean }[]>();
+    const expectedPool = new Map<ArmId, ArmCredit[]>();
     for (const { decision, path, realizedR } of trades) {
-      const credits = armCredits(decision, realizedR, path, h.config.horizonBars);
-      expect(credits).toHaveLength(7);
+      const credits = armCredits(
+        { side: decision.side, plan: decision.plan, arm: decision.arm.id },
+        realizedR,
+        path,
+        h.config.horizonBars,
+        h.policy.arms,
+      );
+      expect(credits).toHaveLength(35);
       for (const credit of credits)
-        expectedPool.set(credit.strategy, [...(expectedPool.get(credit.strategy) ?? []), credit]);
+        expectedPool.set(credit.arm, [...(expectedPool.get(credit.arm) ?? []), credit]);
       // Each symbol's own cell holds exactly its one trade.
       const own = await cellArms(h.store, decision.symbol, regime);
-      for (const credit of credits) expect(totalsOf(own[credit.strategy])).toEqual(totalsOfRewards([credit]));
+      for (const credit of credits) expect(totalsOf(own[credit.arm])).toEqual(totalsOfRewards([credit]));
     }
     const pooled = await pooledArms(h, regime);
-    for (const strategy of STRATEGY_IDS) {
-      expect(totalsOf(pooled[strategy] as CellStats)).toEqual(
-        totalsOfRewards(expectedPool.get(strategy) ?? []),
-      );
+    for (const { id } of ARM_SETS.family) {
+      expect(totalsOf(pooled[id] as CellStats)).toEqual(totalsOfRewards(expectedPool.get(id) ?? []));
     }
     const attempts = attemptsOf(h.recorder.logs);
     console.info(

@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ValidationError } from '../../lib/contract/validation-error';
 import { armIncrement, totalsOf } from '../../lib/learners/cell-stats';
 import { METRIC } from '../../lib/observability';
+import { armCredits } from '../../lib/reward-credit';
 import type { SelectResponse } from '../../lib/select-strategy';
 import { keys, poolShard } from '../../lib/store/table';
-import type { RegimeName, StrategyId } from '../../lib/types';
+import type { Candle, RegimeName, StrategyId } from '../../lib/types';
 import {
   CLOSED_AT,
   cellArms,
@@ -54,7 +55,9 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
     expect(transactedPartitions(inputs[1])).toEqual([
       keys.decision(decision.decisionId).pk,
       keys.cell(decision.symbol, 'TREND_UP').pk,
-      ...(h.policy.pooling ? [keys.pooledCell('TREND_UP', shard).pk] : []),
+      ...(h.policy.pooling
+        ? [keys.pooledCell('TREND_UP', shard).pk, keys.symbolTotal(decision.symbol).pk]
+        : []),
     ]);
     const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
     expect(closed?.status).toBe('CLOSED');
@@ -64,9 +67,9 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
       tradeId: 'bot-7-000123',
       eventId: event.id,
       appliedAt: NOW_MS,
-      // The traded arm of the cell, and of the pooled shard when the policy pools.
-      cellsUpdated: h.policy.pooling ? 2 : 1,
-      credits: [{ strategy: 'moderate', realizedR: 2.4, counterfactual: false }],
+      // The traded arm of the cell, and of the pooled shard and the symbol's total when the policy pools.
+      cellsUpdated: h.policy.pooling ? 3 : 1,
+      credits: [{ arm: 'moderate', realizedR: 2.4, counterfactual: false }],
       ...(h.policy.pooling ? { pooledShard: shard } : {}),
       pathUsed: false,
     });
@@ -135,20 +138,32 @@ describe('reward handler (EventBridge TradeClosed) on DynamoDB Local', () => {
     expect(totalsOf(await cellOf(decision.symbol))).toEqual(armIncrement(1.75, false, false));
   });
 
-  it('applies the path fixture (realizedR with the candles after entry) to every profile', async () => {
+  it('applies the path fixture (realizedR with the candles after entry) to every arm it closes', async () => {
     // The fixture's path starts at 72,093.5: an entry there makes its candles the bars after entry.
     const decision = await openDecision({ entry: 72_093.5, atr: 150 });
     const result = await h.reward(
       tradeClosedEvent(decision.decisionId, { fixture: 'trade-closed-path.json' }),
     );
     expect(result.outcome).toBe('applied');
+    // Its 12 candles fall short of the 48-bar horizon: trend_rider is still open, so no pair.
     expect(totalsOf(await cellOf(decision.symbol))).toEqual(armIncrement(1.35, false, false));
     const arms = Object.keys(await cellArms(h.store, decision.symbol, 'TREND_UP'));
-    expect(arms).toHaveLength(h.policy.fullInformation ? 7 : 1);
+    const closedOnPath = armCredits(
+      { side: decision.side, plan: decision.plan, arm: decision.arm.id },
+      1.35,
+      loadEvent<TradeClosedFixture>('trade-closed-path.json').detail.path as Candle[],
+      h.config.horizonBars,
+      h.policy.arms,
+    ).map((credit) => credit.arm);
+    expect(arms.sort()).toEqual(h.policy.fullInformation ? [...closedOnPath].sort() : ['moderate']);
+    // The arms still open at the path's end wait for bars that would tell their outcome.
+    expect(closedOnPath.length).toBeGreaterThan(7);
+    expect(closedOnPath.length).toBeLessThan(h.policy.arms.length);
+    expect(closedOnPath).not.toContain('trend_rider');
     const closed = await h.store.getDecision(decision.decisionId, { consistent: true });
     expect(closed?.reward).toMatchObject({
       pathUsed: h.policy.fullInformation,
-      cellsUpdated: (h.policy.fullInformation ? 7 : 1) * (h.policy.pooling ? 2 : 1),
+      cellsUpdated: arms.length * (h.policy.pooling ? 3 : 1),
     });
     expect(closed?.reward?.credits).toHaveLength(arms.length);
   });

@@ -21,14 +21,14 @@ import {
 
 const endpoint = inject('dynamoEndpoint');
 
-/** What a commit records on its decision: one real reward of `realizedR` on `strategy`. */
+/** What a commit records on its decision: one real reward of `realizedR` on the scalp arm. */
 const reward = (decisionId: string, realizedR: number): DecisionReward => ({
   realizedR,
   closedAt: CLOSED_AT,
   eventId: `event-${decisionId}`,
   appliedAt: NOW_MS,
   cellsUpdated: 1,
-  credits: [{ strategy: 'scalp', realizedR, counterfactual: false }],
+  credits: [{ arm: 'scalp', realizedR, counterfactual: false }],
   pathUsed: false,
 });
 
@@ -101,13 +101,13 @@ describe('a reward commit on DynamoDB Local (the store port)', () => {
       });
     }
     const first = await h.store.commitReward(
-      commitOf('first', 2, { strategy: 'scalp', expectedCount: 0, ema: 2 }),
+      commitOf('first', 2, { arm: 'scalp', expectedCount: 0, ema: 2 }),
     );
     expect(first).toEqual({ outcome: 'committed' });
 
     // Computed as if the arm had never been rewarded; it has been, once.
     const stale = await h.store.commitReward(
-      commitOf('second', -1, { strategy: 'scalp', expectedCount: 0, ema: -1 }),
+      commitOf('second', -1, { arm: 'scalp', expectedCount: 0, ema: -1 }),
     );
 
     expect(stale).toEqual({ outcome: 'conflict', reason: 'ema' });
@@ -153,7 +153,8 @@ describe('a reward whose transaction collides on DynamoDB Local', () => {
     expect(result).toEqual({ outcome: 'applied', decisionId: 'retried' });
     // The decision read once, then only the one transaction that reached the engine.
     expect(requests).toEqual(['GetItem', 'TransactWriteItems']);
-    expect(transactedPartitions(inputs[1])).toHaveLength(h.policy.pooling ? 3 : 2);
+    // With pooling: the decision, the cell, one shard and the symbol's total.
+    expect(transactedPartitions(inputs[1])).toHaveLength(h.policy.pooling ? 4 : 2);
     expect(commits).toHaveLength(2);
     expect(commits[1]).toEqual(commits[0]);
     expect(h.recorder.total(METRIC.rewardConflicts)).toBe(1);

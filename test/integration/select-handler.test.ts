@@ -1,17 +1,20 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { armProfile, getArm } from '../../lib/arms';
 import { buildExitPlan } from '../../lib/exit-plan';
+import { armIncrement } from '../../lib/learners/cell-stats';
 import { METRIC } from '../../lib/observability';
 import { policyCandidates } from '../../lib/policy';
-import { getProfile } from '../../lib/profiles';
 import type { SelectResponse } from '../../lib/select-strategy';
 import type { SelectorStore } from '../../lib/store/selector-store';
 import { STRATEGY_IDS } from '../../lib/types';
 import {
+  CLOSED_AT,
   createHarness,
   type Harness,
   loadEvent,
   NOW_MS,
+  recordOpenDecision,
   selectEvent,
   validSelectBody,
 } from '../helpers/selector-harness';
@@ -44,19 +47,22 @@ describe('select handler (POST /v1/select) on DynamoDB Local', () => {
     expect(result.statusCode).toBe(200);
     expect(result.headers).toMatchObject({ 'content-type': 'application/json' });
     expect(requests).toEqual(['BatchGetItem', 'PutItem']);
-    // One read: the (symbol, regime) cell item, with every pooled shard when the policy pools.
+    // One read: the (symbol, regime) cell item, with the symbol's total and every pooled shard
+    // when the policy pools.
     const read = inputs[0]?.RequestItems as Record<string, { Keys: unknown[] }>;
-    expect(read[h.tableName]?.Keys).toHaveLength(1 + (h.policy.pooling ? h.config.poolShards : 0));
+    expect(read[h.tableName]?.Keys).toHaveLength(1 + (h.policy.pooling ? 1 + h.config.poolShards : 0));
 
     const response = parse<SelectResponse>(result);
     expect(Object.keys(response).sort()).toEqual(
       [
+        'arm',
         'candidates',
         'decisionId',
         'explored',
         'plan',
         'policy',
         'propensity',
+        'reason',
         'regime',
         'side',
         'strategy',
@@ -74,18 +80,27 @@ describe('select handler (POST /v1/select) on DynamoDB Local', () => {
     expect(response.propensity).toBeGreaterThan(0);
     expect(response.propensity).toBeLessThanOrEqual(1);
     expect(typeof response.policy).toBe('string');
+    // Nothing learned yet: the default learner keeps the reference arm, and says why.
+    expect(response.arm).toEqual({ id: 'trend_rider', base: 'trend_rider', slScale: 1, targetScale: 1 });
+    expect(response.strategy).toBe(response.arm.base);
+    expect(response.reason).toContain('trend_rider kept');
 
+    // The candidates: every arm of the family whose profile the regime and liquidity allow.
     const liquidity = body.liquidity as { spreadBps: number; depthUsd: number; volume24hUsd: number };
-    const candidates = policyCandidates(h.policy, response.regime.name, liquidity);
-    expect(Object.keys(response.candidates)).toEqual(candidates);
-    for (const arm of Object.values(response.candidates)) expect(arm).toEqual({ value: 0, count: 0 });
-    expect(candidates).toContain(response.strategy);
+    const profiles = policyCandidates(h.policy, response.regime.name, liquidity);
+    const arms = h.policy.arms.filter((arm) => profiles.includes(arm.base)).map((arm) => arm.id);
+    expect(arms.length).toBeGreaterThan(7);
+    expect(Object.keys(response.candidates)).toEqual(arms);
+    for (const arm of Object.values(response.candidates)) {
+      expect(arm).toMatchObject({ value: 0, count: 0, evidence: { trades: 0, ownTrades: 0 } });
+    }
+    expect(arms).toContain(response.arm.id);
 
     const expected = buildExitPlan({
       side: 'LONG',
       entry: body.entryPrice as number,
       atr: response.regime.features.atr,
-      profile: getProfile(response.strategy),
+      profile: armProfile(getArm(response.arm.id)),
     });
     expect(response.plan).toEqual({
       entry: expected.entry,
@@ -108,6 +123,8 @@ describe('select handler (POST /v1/select) on DynamoDB Local', () => {
       side: 'LONG',
       timeframe: '15m',
       strategy: response.strategy,
+      arm: response.arm,
+      reason: response.reason,
       explored: response.explored,
       propensity: response.propensity,
       policy: response.policy,
@@ -131,6 +148,8 @@ describe('select handler (POST /v1/select) on DynamoDB Local', () => {
       symbol: 'BTCUSDT',
       regime: response.regime.name,
       strategy: response.strategy,
+      arm: response.arm.id,
+      reason: response.reason,
       explored: response.explored,
       propensity: response.propensity,
     });
@@ -195,6 +214,112 @@ describe('select handler (POST /v1/select) on DynamoDB Local', () => {
   });
 });
 
+describe('select answering a scaled arm, on DynamoDB Local', () => {
+  it('names the arm and its scales, gives the reason, and plans with the arm’s distances', async () => {
+    const h = await createHarness(endpoint, 'select-arm');
+    const first = parse<SelectResponse>(await h.select(loadEvent('select-valid.json')));
+    expect(first.arm.id).toBe('trend_rider');
+    const regime = first.regime.name;
+    // Forty paths on which trend_rider with twice the stop led trend_rider by +0.5 R (±0.2),
+    // added to the symbol's cell as a reward would add them.
+    const variant = 'trend_rider@sl2xtg1';
+    const pairs = 40;
+    const lead = {
+      n: pairs,
+      real: 0,
+      sumMicro: pairs * 700_000,
+      sumSqMicro: pairs * 490_000,
+      wins: pairs,
+      losses: 0,
+      explorations: 0,
+      pairN: pairs,
+      pairSumMicro: pairs * 500_000,
+      pairSqMicro: pairs * 290_000,
+    };
+    await recordOpenDecision(h.store, {
+      decisionId: 'seeded',
+      symbol: 'BTCUSDT',
+      regime,
+      strategy: 'trend_rider',
+    });
+    const committed = await h.store.commitReward({
+      decisionId: 'seeded',
+      reward: {
+        realizedR: 0.2,
+        closedAt: CLOSED_AT,
+        eventId: 'seeded-event',
+        appliedAt: NOW_MS,
+        cellsUpdated: 2,
+        credits: [],
+        pathUsed: true,
+      },
+      at: NOW_MS,
+      own: {
+        symbol: 'BTCUSDT',
+        regime,
+        arms: { [variant]: lead, trend_rider: armIncrement(0.2, false, false) },
+      },
+    });
+    expect(committed).toEqual({ outcome: 'committed' });
+
+    const response = parse<SelectResponse>(await h.select(loadEvent('select-valid.json')));
+
+    expect(response.regime.name).toBe(regime);
+    expect(response.arm).toEqual({ id: variant, base: 'trend_rider', slScale: 2, targetScale: 1 });
+    expect(response.strategy).toBe('trend_rider');
+    // Lead +0.5 over 40 pairs, sd 0.2: lower bound 0.5 − 1.5 · 0.2 / √40 = +0.453.
+    expect(response.reason).toBe(
+      `${variant} chosen: it leads trend_rider by +0.5 R/trade over 40 trades (40 of this cell's own), lower bound +0.453 R > 0`,
+    );
+    expect(response.candidates[variant]).toMatchObject({
+      value: 0.5,
+      count: 40,
+      evidence: { ownTrades: 40 },
+    });
+    // Stop distance = trend_rider's 2 ATRs × 2; targets and trailing as trend_rider's.
+    const { entry, atr } = response.plan;
+    expect(entry - response.plan.stopLoss).toBeCloseTo(2 * 2 * atr, 6);
+    expect(response.plan.takeProfits.map((tp) => tp.price - entry)).toEqual(
+      [5, 8, 12].map((multiple) => expect.closeTo(multiple * atr, 6)),
+    );
+    expect(response.plan.takeProfits.map((tp) => tp.r)).toEqual([1.25, 2, 3]);
+    expect(response.plan.trailing.distance).toBeCloseTo(1.5 * atr, 6);
+    const decision = await h.store.getDecision(response.decisionId, { consistent: true });
+    expect(decision).toMatchObject({ strategy: 'trend_rider', arm: response.arm, reason: response.reason });
+  });
+
+  it('plans a variant with scaled targets on a SHORT, every price positive', async () => {
+    const h = await createHarness(endpoint, 'select-arm-short', {
+      adjustPolicy: (policy) => ({
+        ...policy,
+        // A learner that answers one variant, to see its plan as select builds it.
+        learner: {
+          ...policy.learner,
+          choose: (input) => ({ ...policy.learner.choose(input), arm: 'scalp@sl0.5xtg2', reason: 'fixed' }),
+        },
+      }),
+    });
+    const body = { ...validSelectBody(), side: 'SHORT' };
+    const response = parse<SelectResponse>(await h.select(selectEvent(body)));
+
+    expect(response.arm).toEqual({ id: 'scalp@sl0.5xtg2', base: 'scalp', slScale: 0.5, targetScale: 2 });
+    const { entry, atr } = response.plan;
+    // scalp: stop 0.8 ATR × 0.5 above; targets 1.2, 1.8, 2.5 ATRs × 2 below.
+    expect(response.plan.stopLoss - entry).toBeCloseTo(0.4 * atr, 6);
+    expect(response.plan.takeProfits.map((tp) => entry - tp.price)).toEqual(
+      [2.4, 3.6, 5].map((multiple) => expect.closeTo(multiple * atr, 6)),
+    );
+    for (const price of [
+      response.plan.stopLoss,
+      ...response.plan.takeProfits.map((tp) => tp.price),
+      response.plan.breakEven.triggerPrice,
+      response.plan.trailing.activationPrice,
+    ]) {
+      expect(price).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('select handler in shadow mode (META_STRATEGY_ENABLED=false)', () => {
   it('answers DEFAULT_STRATEGY with propensity 1, records the decision and the learner’s shadow choice', async () => {
     const h = await createHarness(endpoint, 'select-shadow', {
@@ -215,7 +340,9 @@ describe('select handler in shadow mode (META_STRATEGY_ENABLED=false)', () => {
     expect(decision?.status).toBe('OPEN');
     expect(decision?.strategy).toBe('moderate');
     expect(decision?.shadowChoice?.policy).toBe(h.policy.learner.policy);
-    expect(STRATEGY_IDS).toContain(decision?.shadowChoice?.strategy);
+    expect(decision?.arm.id).toBe('moderate');
+    expect(response.reason).toContain('DEFAULT_STRATEGY');
+    expect(h.policy.arms.map((arm) => arm.id)).toContain(decision?.shadowChoice?.arm);
   });
 });
 

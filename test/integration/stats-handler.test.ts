@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ArmSpec } from '../../lib/arms';
 import type { SelectResponse } from '../../lib/select-strategy';
 import { poolShard } from '../../lib/store/table';
 import { STRATEGY_IDS } from '../../lib/types';
@@ -47,6 +48,18 @@ describe('stats handler (GET /v1/strategies, /v1/stats, /v1/decisions/{id}) on D
     expect(requests).toEqual([]);
   });
 
+  it("lists the running policy's arms: the seven, then the scaled variants, each with its scales", async () => {
+    const arms = json(await h.stats(loadEvent('stats-strategies.json'))).arms as ArmSpec[];
+    expect(arms).toEqual([...h.policy.arms]);
+    expect(arms.slice(0, 7).map((arm) => arm.id)).toEqual([...STRATEGY_IDS]);
+    expect(arms).toContainEqual({
+      id: 'trend_rider@sl2xtg1',
+      base: 'trend_rider',
+      slScale: 2,
+      targetScale: 1,
+    });
+  });
+
   it('shows an OPEN decision, then the same decision CLOSED with its R', async () => {
     const open = await h.stats(decisionEvent(selected.decisionId));
     expect(open.statusCode).toBe(200);
@@ -75,7 +88,7 @@ describe('stats handler (GET /v1/strategies, /v1/stats, /v1/decisions/{id}) on D
         tradeId: 'bot-7-000123',
         eventId: event.id,
         appliedAt: new Date(NOW_MS).toISOString(),
-        credits: [{ strategy: selected.strategy, realizedR: 2.4, counterfactual: false }],
+        credits: [{ arm: selected.arm.id, realizedR: 2.4, counterfactual: false }],
         pathUsed: false,
       },
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAnchoredLearner } from '../../lib/learners/anchored-learner';
 import { addIncrements, addToCell, armIncrement, cellStatsOf, totalsOf } from '../../lib/learners/cell-stats';
-import type { CellStats, CellsByStrategy, ChooseInput } from '../../lib/learners/learner';
+import type { CellStats, CellsByArm, ChooseInput } from '../../lib/learners/learner';
 import { seededRng } from '../../lib/random';
 import type { StrategyId } from '../../lib/types';
 
@@ -20,7 +20,7 @@ const learner = createAnchoredLearner({
   poolPriorTrades: 20,
 });
 
-function choose(cells: CellsByStrategy, extra: Partial<ChooseInput> = {}) {
+function choose(cells: CellsByArm, extra: Partial<ChooseInput> = {}) {
   return learner.choose({
     regime: 'TREND_UP',
     candidates: ['scalp', 'trend_rider'] satisfies StrategyId[],
@@ -33,7 +33,7 @@ function choose(cells: CellsByStrategy, extra: Partial<ChooseInput> = {}) {
 describe('the anchored learner explains its choice', () => {
   it('keeps the anchor and says which challenger came closest, by how much, and how many trades it lacks', () => {
     const choice = choose({ trend_rider: cell(40, 0), scalp: cell(40, 0.2) });
-    expect(choice.strategy).toBe('trend_rider');
+    expect(choice.arm).toBe('trend_rider');
     // z·sd/√40 = 0.316: scalp's lower bound −0.116 R stays under trend_rider's upper bound +0.316 R.
     expect(choice.reason).toBe(
       "Kept the anchor trend_rider (mean 0.000 R over 40 trades, upper bound +0.316 R): no challenger's lower " +
@@ -51,14 +51,14 @@ describe('the anchored learner explains its choice', () => {
       ?.moreTradesToClear;
     expect(more).toBe(361);
     const later = (k: number) => choose({ trend_rider: cell(40 + k, 0), scalp: cell(40 + k, 0.2) });
-    expect(later(361).strategy).toBe('scalp');
+    expect(later(361).arm).toBe('scalp');
     expect(later(361).evidence?.scalp?.moreTradesToClear).toBe(0);
-    expect(later(360).strategy).toBe('trend_rider');
+    expect(later(360).arm).toBe('trend_rider');
   });
 
   it('names the challenger that cleared the anchor, with both bounds and their evidence', () => {
     const choice = choose({ trend_rider: cell(100, 0), scalp: cell(100, 0.5) });
-    expect(choice.strategy).toBe('scalp');
+    expect(choice.arm).toBe('scalp');
     expect(choice.reason).toBe(
       "Chose scalp over the anchor trend_rider: its lower bound +0.300 R (mean +0.500 R over 100 trades) clears the anchor's upper bound +0.200 R (mean 0.000 R over 100 trades).",
     );
@@ -71,7 +71,7 @@ describe('the anchored learner explains its choice', () => {
     );
     expect(behind.evidence?.scalp?.moreTradesToClear).toBeNull();
     const young = choose({ trend_rider: cell(5, 0), scalp: cell(5, 2) });
-    expect(young.strategy).toBe('trend_rider');
+    expect(young.arm).toBe('trend_rider');
     expect(young.reason).toBe(
       'Kept the anchor trend_rider (mean 0.000 R over 5 trades, upper bound +0.894 R): no challenger has yet the 20 trades of evidence a switch needs.',
     );
@@ -114,7 +114,7 @@ describe('the anchored learner explains its choice', () => {
     const choices = Array.from({ length: 10 }, () => exploring.choose(input));
     const explored = choices.find((c) => c.explored);
     expect(explored?.reason).toBe(
-      `Explored ${explored?.strategy}, a uniform draw taken with probability 1, instead of trend_rider.`,
+      `Explored ${explored?.arm}, a uniform draw taken with probability 1, instead of trend_rider.`,
     );
     const alone = learner.choose({
       regime: 'TREND_UP',

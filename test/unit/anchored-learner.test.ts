@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ArmId } from '../../lib/arms';
 import { trendCrossoverSignals } from '../../lib/backtest/signals';
 import { buildExitPlan } from '../../lib/exit-plan';
 import { computeIndicatorSeries } from '../../lib/indicators';
 import { armEvidence, createAnchoredLearner } from '../../lib/learners/anchored-learner';
 import { addIncrements, addToCell, armIncrement, cellStatsOf, totalsOf } from '../../lib/learners/cell-stats';
-import type { CellStats, CellsByStrategy, ChooseInput } from '../../lib/learners/learner';
+import type { CellStats, CellsByArm, ChooseInput } from '../../lib/learners/learner';
 import { revealOrder } from '../../lib/learners/reveal-order';
 import { everyLiquidCandidate } from '../../lib/policies';
 import { getProfile } from '../../lib/profiles';
@@ -34,7 +35,7 @@ function cells(
   anchorMean: number,
   challenger: StrategyId,
   challengerMean: number,
-): CellsByStrategy {
+): CellsByArm {
   return Object.fromEntries(
     STRATEGY_IDS.map((strategy) => [
       strategy,
@@ -101,42 +102,40 @@ describe('anchored learner', () => {
 
   it('chooses the anchor while nothing is known, with propensity 1', () => {
     const choice = choose({});
-    expect(choice).toMatchObject({ strategy: 'trend_rider', explored: false, propensity: 1 });
+    expect(choice).toMatchObject({ arm: 'trend_rider', explored: false, propensity: 1 });
     expect(choice.probabilities).toEqual({ ...Object.fromEntries(ALL.map((s) => [s, 0])), trend_rider: 1 });
   });
 
   it('anchors on the farthest-reaching profile a thin market still allows', () => {
     const candidates = everyLiquidCandidate('TREND_UP', { spreadBps: 30 });
     expect(candidates).toEqual(['defensive', 'moderate', 'moderate_aggressive', 'scalp']);
-    expect(choose({ candidates }).strategy).toBe('moderate_aggressive');
+    expect(choose({ candidates }).arm).toBe('moderate_aggressive');
   });
 
   it('leaves the anchor only once a challenger has beaten it by its confidence bounds', () => {
     // z·sd/√n = 2/√n on each side: at n = 100 a lead above 0.4 R is needed.
-    expect(choose({ cells: cells(100, 0.1, 'scalp', 0.45) }).strategy).toBe('trend_rider');
-    expect(choose({ cells: cells(100, 0.1, 'scalp', 0.55) }).strategy).toBe('scalp');
+    expect(choose({ cells: cells(100, 0.1, 'scalp', 0.45) }).arm).toBe('trend_rider');
+    expect(choose({ cells: cells(100, 0.1, 'scalp', 0.55) }).arm).toBe('scalp');
     // The same lead on less evidence is not enough.
-    expect(choose({ cells: cells(25, 0.1, 'scalp', 0.55) }).strategy).toBe('trend_rider');
+    expect(choose({ cells: cells(25, 0.1, 'scalp', 0.55) }).arm).toBe('trend_rider');
   });
 
   it('needs the minimum evidence before any challenger may replace the anchor', () => {
     const few = cells(10, -2, 'scalp', 3);
-    expect(choose({ cells: few }).strategy).toBe('trend_rider');
+    expect(choose({ cells: few }).arm).toBe('trend_rider');
     expect(
       createAnchoredLearner({ minEvidenceTrades: 5 }).choose({
         regime: 'TREND_UP',
         candidates: ALL,
         cells: few,
         rng: seededRng(1),
-      }).strategy,
+      }).arm,
     ).toBe('scalp');
   });
 
   it('returns to the anchor when the challenger’s lead fades', () => {
-    expect(choose({ cells: cells(400, 0.1, 'balanced_aggressive', 0.35) }).strategy).toBe(
-      'balanced_aggressive',
-    );
-    expect(choose({ cells: cells(400, 0.1, 'balanced_aggressive', 0.25) }).strategy).toBe('trend_rider');
+    expect(choose({ cells: cells(400, 0.1, 'balanced_aggressive', 0.35) }).arm).toBe('balanced_aggressive');
+    expect(choose({ cells: cells(400, 0.1, 'balanced_aggressive', 0.25) }).arm).toBe('trend_rider');
   });
 
   it('shows each candidate its evidence mean and its own count', () => {
@@ -152,7 +151,7 @@ describe('pooling across symbols', () => {
   it('starts a new symbol from what the regime taught on other symbols', () => {
     // No own cell yet: 20 trades' worth of the other symbols' means (1 vs −0.2) decides.
     const choice = choose({ cells: {}, pooled: pooledScalpBest });
-    expect(choice.strategy).toBe('scalp');
+    expect(choice.arm).toBe('scalp');
     expect(choice.values.scalp).toEqual({ value: expect.closeTo(1, 12), count: 0 });
   });
 
@@ -165,7 +164,7 @@ describe('pooling across symbols', () => {
       }),
     );
     const choice = choose({ cells: own, pooled });
-    expect(choice.strategy).toBe('trend_rider');
+    expect(choice.arm).toBe('trend_rider');
     // (100·−0.3 + 20·1) / 120
     expect(choice.values.scalp?.value).toBeCloseTo((100 * -0.3 + 20 * 1) / 120, 12);
   });
@@ -186,7 +185,7 @@ describe('exploration', () => {
       const rng = seededRng(9);
       for (let k = 0; k < 200; k++) {
         const choice = explorer.choose({ regime, candidates: ALL, cells: {}, rng });
-        expect(choice).toMatchObject({ strategy: 'trend_rider', explored: false, propensity: 1 });
+        expect(choice).toMatchObject({ arm: 'trend_rider', explored: false, propensity: 1 });
       }
     }
     const risky = createAnchoredLearner({ epsilon: 0.5, noExplorationRegimes: [] });
@@ -201,11 +200,11 @@ describe('exploration', () => {
   it('explores elsewhere with ε, recording exact propensities', () => {
     const explorer = createAnchoredLearner({ epsilon: 0.2 });
     const rng = seededRng(2);
-    const counts = new Map<StrategyId, number>();
+    const counts = new Map<ArmId, number>();
     for (let k = 0; k < 7000; k++) {
       const choice = explorer.choose({ regime: 'RANGE_LOW_VOL', candidates: ALL, cells: {}, rng });
-      counts.set(choice.strategy, (counts.get(choice.strategy) ?? 0) + 1);
-      expect(choice.propensity).toBe(choice.probabilities[choice.strategy]);
+      counts.set(choice.arm, (counts.get(choice.arm) ?? 0) + 1);
+      expect(choice.propensity).toBe(choice.probabilities[choice.arm]);
     }
     expect((counts.get('trend_rider') ?? 0) / 7000).toBeCloseTo(0.8 + 0.2 / 7, 1);
     expect((counts.get('scalp') ?? 0) / 7000).toBeCloseTo(0.2 / 7, 1);
@@ -226,9 +225,7 @@ describe('exploration', () => {
         fc.constantFrom(...REGIMES),
         fc.integer(),
         (candidates, own, pooled, epsilon, regime, seed) => {
-          const toCells = (
-            d: Partial<Record<StrategyId, { count: number; mean: number }>>,
-          ): CellsByStrategy =>
+          const toCells = (d: Partial<Record<StrategyId, { count: number; mean: number }>>): CellsByArm =>
             Object.fromEntries(
               Object.entries(d).map(([s, v]) => [s, v === undefined ? undefined : cell(v.count, v.mean)]),
             );
@@ -241,8 +238,8 @@ describe('exploration', () => {
           });
           const total = candidates.reduce((sum, s) => sum + (choice.probabilities[s] ?? 0), 0);
           expect(total).toBeCloseTo(1, 12);
-          expect(candidates).toContain(choice.strategy);
-          expect(choice.propensity).toBe(choice.probabilities[choice.strategy]);
+          expect(candidates).toContain(choice.arm);
+          expect(choice.propensity).toBe(choice.probabilities[choice.arm]);
           expect(choice.propensity).toBeGreaterThan(0);
         },
       ),

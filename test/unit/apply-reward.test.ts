@@ -7,12 +7,13 @@ import {
   type RewardInput,
   type RewardPolicy,
 } from '../../lib/apply-reward';
+import { armProfile, profileArm, SEVEN_ARMS } from '../../lib/arms';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import type { Decision, DecisionRejection } from '../../lib/decision';
 import { buildExitPlan } from '../../lib/exit-plan';
-import { addToCell, armIncrement } from '../../lib/learners/cell-stats';
+import { addToCell, armIncrement, quantizeR, toMicroR } from '../../lib/learners/cell-stats';
 import { createEpsilonGreedyLearner } from '../../lib/learners/epsilon-greedy';
-import type { CellsByStrategy } from '../../lib/learners/learner';
+import type { CellsByArm } from '../../lib/learners/learner';
 import { allowanceR, DEFAULT_PLAUSIBILITY, planReach } from '../../lib/plausibility';
 import { createDefaultPolicy } from '../../lib/policies';
 import { getProfile } from '../../lib/profiles';
@@ -44,9 +45,11 @@ const decision: Decision = {
     features: { atr: 500, atrPct: 0.005, adx: 30, trendStrength: 0.4 },
   },
   strategy: 'moderate',
+  arm: profileArm('moderate'),
   plan: buildExitPlan({ side: 'LONG', entry: 100_000, atr: 500, profile: getProfile('moderate') }),
   candidates: [...STRATEGY_IDS],
   values: {},
+  reason: 'moderate: placed by the test',
   explored: false,
   propensity: 1,
   probabilities: { moderate: 1 },
@@ -65,7 +68,7 @@ const path = [
 ];
 
 const config = loadConfig(ENV_DEFAULTS);
-/** The default policy: full information, pooled, no EMA. */
+/** The default policy: full information over the 35 arms of the family, pooled, no EMA. */
 const POOLED: RewardPolicy = createDefaultPolicy(config);
 const BANDIT: RewardPolicy = { ...POOLED, fullInformation: false, pooling: false };
 /** The seed's learner: its EMA is folded in commit order. */
@@ -73,6 +76,7 @@ const SEED: RewardPolicy = {
   learner: createEpsilonGreedyLearner({ epsilon: 0.1, alpha: 0.2, defaultStrategy: 'moderate' }),
   fullInformation: false,
   pooling: false,
+  arms: SEVEN_ARMS,
 };
 
 interface MemoryStoreOptions {
@@ -80,7 +84,7 @@ interface MemoryStoreOptions {
   /** Results of the first commits; then commits go through (or find the decision closed). */
   script?: RewardCommitResult[];
   /** What each readCell call returns, in turn (then: no cell). */
-  cellReads?: CellsByStrategy[];
+  cellReads?: CellsByArm[];
 }
 
 /** A RewardStore holding one decision in memory, recording every call. */
@@ -154,17 +158,18 @@ function applier(
 const input: RewardInput = { decisionId: 'd1', eventId: 'e1', closedAt: CLOSED_AT };
 
 describe('reward use case: an applied reward', () => {
-  it('closes the decision and adds the traded R to its cell and to one pooled shard', async () => {
+  it("closes the decision and adds the traded R to its cell, one pooled shard and the symbol's total", async () => {
     const { store, calls, current } = memoryStore();
     const result = await applier(store).apply({ ...input, realizedR: 0.8, tradeId: 't1' });
 
-    const credits = [{ strategy: 'moderate', realizedR: 0.8, counterfactual: false }];
+    const credits = [{ arm: 'moderate', realizedR: 0.8, counterfactual: false }];
     const reward = {
       realizedR: 0.8,
       closedAt: CLOSED_AT,
       eventId: 'e1',
       appliedAt: NOW,
-      cellsUpdated: 2,
+      // The (symbol, regime) cell, the pooled shard and the symbol's total.
+      cellsUpdated: 3,
       credits,
       pooledShard: poolShard('d1', 16),
       pathUsed: false,
@@ -208,22 +213,56 @@ describe('reward use case: an applied reward', () => {
     expect(calls.commits[0]?.pooled?.shard).toBe(0);
   });
 
-  it('credits every other profile the R the simulator gives on the path, on the grid', async () => {
+  /** Each arm of the family planned like the decision, and its outcome on `bars`. */
+  const familyOutcomes = (bars: typeof path, horizonBars: number) =>
+    POOLED.arms.map((arm) => {
+      const plan = buildExitPlan({ side: 'LONG', entry: 100_000, atr: 500, profile: armProfile(arm) });
+      return { arm: arm.id, outcome: simulateTrade({ side: 'LONG', plan, bars, horizonBars }) };
+    });
+
+  it('credits every other arm the path has closed the R the simulator gives it, paired with trend_rider', async () => {
     const { store, calls } = memoryStore();
     const result = await applier(store).apply({ ...input, realizedR: 0.8, path });
 
     const commit = calls.commits[0];
-    const others = STRATEGY_IDS.filter((strategy) => strategy !== 'moderate');
-    expect(commit?.reward.credits.map((credit) => credit.strategy)).toEqual(['moderate', ...others]);
-    for (const strategy of others) {
-      const plan = buildExitPlan({ side: 'LONG', entry: 100_000, atr: 500, profile: getProfile(strategy) });
-      const simulated = simulateTrade({ side: 'LONG', plan, bars: path, horizonBars: 48 }).realizedR;
-      expect(commit?.own.arms[strategy]).toEqual(armIncrement(simulated, true, false));
+    const outcomes = familyOutcomes(path, 48);
+    const closed = outcomes.filter(({ outcome }) => outcome.exitReason !== 'end_of_data');
+    const open = outcomes.filter(({ outcome }) => outcome.exitReason === 'end_of_data');
+    // Four bars at a 48-bar horizon: some arms closed on them (trend_rider at break-even on the
+    // fourth), others are still open and wait for their bars.
+    expect(closed.map(({ arm }) => arm)).toContain('trend_rider');
+    expect(open.length).toBeGreaterThan(0);
+    const reference = closed.find(({ arm }) => arm === 'trend_rider')?.outcome.realizedR ?? Number.NaN;
+    const credited = closed.filter(({ arm }) => arm !== 'moderate');
+    expect(commit?.reward.credits.map((credit) => credit.arm)).toEqual([
+      'moderate',
+      ...credited.map(({ arm }) => arm),
+    ]);
+    for (const { arm, outcome } of credited) {
+      const pair = arm === 'trend_rider' ? undefined : quantizeR(outcome.realizedR - reference);
+      expect(commit?.own.arms[arm]).toEqual(armIncrement(quantizeR(outcome.realizedR), true, false, pair));
     }
-    expect(commit?.own.arms.moderate).toEqual(armIncrement(0.8, false, false));
+    for (const { arm } of open) if (arm !== 'moderate') expect(commit?.own.arms).not.toHaveProperty(arm);
+    const moderate = closed.find(({ arm }) => arm === 'moderate')?.outcome.realizedR ?? Number.NaN;
+    expect(commit?.own.arms.moderate).toEqual(
+      armIncrement(0.8, false, false, quantizeR(moderate - reference)),
+    );
     expect(commit?.pooled?.arms).toEqual(commit?.own.arms);
-    expect(commit?.reward).toMatchObject({ cellsUpdated: 14, pathUsed: true });
-    expect(result).toMatchObject({ outcome: 'applied', reward: { cellsUpdated: 14 } });
+    const cellsUpdated = 3 * (credited.length + 1);
+    expect(commit?.reward).toMatchObject({ cellsUpdated, pathUsed: true });
+    expect(result).toMatchObject({ outcome: 'applied', reward: { cellsUpdated } });
+  });
+
+  it('credits all 35 arms when the path reaches the horizon', async () => {
+    const { store, calls } = memoryStore();
+    await applier(store, { horizonBars: 4 }).apply({ ...input, realizedR: 0.8, path });
+    const commit = calls.commits[0];
+    expect(Object.keys(commit?.own.arms ?? {}).sort()).toEqual(POOLED.arms.map((arm) => arm.id).sort());
+    for (const { arm, outcome } of familyOutcomes(path, 4)) {
+      if (arm !== 'moderate') expect(commit?.own.arms[arm]?.sumMicro).toBe(toMicroR(outcome.realizedR));
+      if (arm !== 'trend_rider') expect(commit?.own.arms[arm]?.pairN).toBe(1);
+    }
+    expect(commit?.reward).toMatchObject({ cellsUpdated: 105, pathUsed: true });
   });
 
   it('adds nothing pooled for a policy that does not pool, and ignores the path without full information', async () => {
@@ -240,7 +279,7 @@ describe('reward use case: an applied reward', () => {
     const { store, calls } = memoryStore();
     await applier(store).apply({ ...input, realizedR: 0.8, path: [] });
     expect(Object.keys(calls.commits[0]?.own.arms ?? {})).toEqual(['moderate']);
-    expect(calls.commits[0]?.reward).toMatchObject({ cellsUpdated: 2, pathUsed: false });
+    expect(calls.commits[0]?.reward).toMatchObject({ cellsUpdated: 3, pathUsed: false });
   });
 
   it('counts an exploration draw on the traded arm only, in its cell and its shard', async () => {
@@ -249,7 +288,7 @@ describe('reward use case: an applied reward', () => {
     const commit = calls.commits[0];
     for (const arms of [commit?.own.arms, commit?.pooled?.arms]) {
       const explored = Object.entries(arms ?? {}).filter(([, increment]) => increment?.explorations === 1);
-      expect(explored.map(([strategy]) => strategy)).toEqual(['moderate']);
+      expect(explored.map(([arm]) => arm)).toEqual(['moderate']);
     }
   });
 
@@ -626,7 +665,7 @@ describe('reward use case: a commit that collides with another', () => {
 
 describe('reward use case: the seed policy’s EMA', () => {
   /** A seed cell of `count` rewards whose EMA is `ema`. */
-  function seedCell(count: number, ema: number): CellsByStrategy {
+  function seedCell(count: number, ema: number): CellsByArm {
     let cell = addToCell(undefined, armIncrement(1, false, false), 0);
     for (let k = 1; k < count; k++) cell = addToCell(cell, armIncrement(1, false, false), k);
     return { moderate: { ...cell, ema } };
@@ -637,7 +676,7 @@ describe('reward use case: the seed policy’s EMA', () => {
     await applier(store, { policy: SEED }).apply({ ...input, realizedR: 1 });
     expect(calls.readCell).toEqual([['BTCUSDT', 'TREND_UP']]);
     const ema = calls.commits[0]?.own.ema;
-    expect(ema).toMatchObject({ strategy: 'moderate', expectedCount: 4 });
+    expect(ema).toMatchObject({ arm: 'moderate', expectedCount: 4 });
     // (1 − 0.2)·0.5 + 0.2·1
     expect(ema?.ema).toBeCloseTo(0.6, 12);
     expect(calls.commits[0]?.own.arms).toEqual({ moderate: armIncrement(1, false, false) });
@@ -646,7 +685,7 @@ describe('reward use case: the seed policy’s EMA', () => {
   it("starts a never-rewarded arm's EMA at the reward, expecting a count of 0", async () => {
     const { store, calls } = memoryStore();
     await applier(store, { policy: SEED }).apply({ ...input, realizedR: 0.123_456_7 });
-    expect(calls.commits[0]?.own.ema).toEqual({ strategy: 'moderate', expectedCount: 0, ema: 0.123_457 });
+    expect(calls.commits[0]?.own.ema).toEqual({ arm: 'moderate', expectedCount: 0, ema: 0.123_457 });
   });
 
   it('reads the arm again after its EMA moved, and writes the EMA folded on what it read', async () => {

@@ -26,6 +26,7 @@ function trade(
     atr: 1,
     regime: 'RANGE_LOW_VOL',
     strategy,
+    arm: strategy,
     explored: false,
     propensity: 1,
     realizedR,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SEVEN_ARMS } from '../../lib/arms';
 import { runBacktest } from '../../lib/backtest/engine';
 import type { SignalValue } from '../../lib/backtest/signals';
 import { buildExitPlan } from '../../lib/exit-plan';
@@ -13,40 +14,45 @@ import { type Candle, STRATEGY_IDS, type StrategyId } from '../../lib/types';
 import { syntheticCandles } from '../helpers/synthetic-candles';
 
 /**
- * Counterfactual credit: what one trade's path teaches every other profile, as the reward
- * function and the backtest both compute it (`armCredits`).
+ * Counterfactual credit: what one trade's path teaches every other arm, as the reward function
+ * and the backtest both compute it (`armCredits`).
  */
 describe('armCredits: counterfactual outcomes on a trade path', () => {
   const path = syntheticCandles(seededRng(7), { bars: 30, driftPerBar: 0.004, closeNoise: 0.01 });
   const trade = {
     side: 'LONG' as const,
     plan: buildExitPlan({ side: 'LONG', entry: 100, atr: 1.5, profile: getProfile('trend_rider') }),
-    strategy: 'trend_rider' as const,
+    arm: 'trend_rider',
   };
+  const outcome = (strategy: StrategyId) =>
+    simulateTrade({
+      side: 'LONG',
+      plan: buildExitPlan({ side: 'LONG', entry: 100, atr: 1.5, profile: getProfile(strategy) }),
+      bars: path,
+      horizonBars: 20,
+    });
 
-  it('gives every other profile the outcome the simulator gives its plan on the same path', () => {
-    const credits = armCredits(trade, 1.2, path, 20);
-    expect(credits.map((credit) => credit.strategy)).toEqual([
+  it('gives every other profile the outcome the simulator gives its plan on the same path, and its lead', () => {
+    const credits = armCredits(trade, 1.2, path, 20, SEVEN_ARMS);
+    expect(credits.map((credit) => credit.arm)).toEqual([
       'trend_rider',
       ...STRATEGY_IDS.filter((strategy) => strategy !== 'trend_rider'),
     ]);
+    // The traded reference has no lead over itself.
+    expect(credits[0]).toEqual({ arm: 'trend_rider', realizedR: 1.2, counterfactual: false });
+    const reference = outcome('trend_rider').realizedR;
     for (const credit of credits.slice(1)) {
-      const plan = buildExitPlan({
-        side: 'LONG',
-        entry: 100,
-        atr: 1.5,
-        profile: getProfile(credit.strategy),
-      });
-      const outcome = simulateTrade({ side: 'LONG', plan, bars: path, horizonBars: 20 });
+      const own = outcome(credit.arm as StrategyId).realizedR;
       expect(credit).toEqual({
-        strategy: credit.strategy,
-        realizedR: quantizeR(outcome.realizedR),
+        arm: credit.arm,
+        realizedR: quantizeR(own),
         counterfactual: true,
+        pairDiffR: quantizeR(own - reference),
       });
     }
   });
 
-  it('exits a profile still open when the path ends at the last close', () => {
+  it('leaves out a profile still open where the path ends before the horizon', () => {
     const flat = [
       { o: 100, h: 100.2, l: 99.9, c: 100.1 },
       { o: 100.1, h: 100.3, l: 100, c: 100.2 },
@@ -55,14 +61,28 @@ describe('armCredits: counterfactual outcomes on a trade path', () => {
       {
         side: 'SHORT',
         plan: buildExitPlan({ side: 'SHORT', entry: 100, atr: 2, profile: getProfile('moderate') }),
-        strategy: 'moderate',
+        arm: 'moderate',
       },
       -0.05,
       flat,
       48,
+      SEVEN_ARMS,
     );
-    // trend_rider SHORT: 1R = 2 ATRs = 4; still open, out at 100.2: −0.2 / 4 R.
-    expect(credits.find((credit) => credit.strategy === 'trend_rider')?.realizedR).toBe(-0.05);
+    // trend_rider SHORT (stop at 104) is still open at 100.2: its R is not known, not −0.05.
+    expect(credits.find((credit) => credit.arm === 'trend_rider')).toBeUndefined();
+    // At a 2-bar horizon the same bars determine it: out at the horizon close, −0.2 / 4 R.
+    const atHorizon = armCredits(
+      {
+        side: 'SHORT',
+        plan: buildExitPlan({ side: 'SHORT', entry: 100, atr: 2, profile: getProfile('moderate') }),
+        arm: 'moderate',
+      },
+      -0.05,
+      flat,
+      2,
+      SEVEN_ARMS,
+    );
+    expect(atHorizon.find((credit) => credit.arm === 'trend_rider')?.realizedR).toBe(-0.05);
   });
 });
 
@@ -83,13 +103,14 @@ describe('backtest counterfactuals on a market too violent for some profiles', (
     return {
       policy: 'first',
       choose: ({ candidates }) => {
-        const strategy = candidates[0] ?? 'scalp';
+        const arm = candidates[0] ?? 'scalp';
         return {
-          strategy,
+          arm,
           explored: false,
           propensity: 1,
-          probabilities: { [strategy]: 1 },
+          probabilities: { [arm]: 1 },
           values: {},
+          reason: `${arm}: the first candidate`,
           policy: 'first',
         };
       },
@@ -116,6 +137,7 @@ describe('backtest counterfactuals on a market too violent for some profiles', (
           learner: shortTrader(),
           fullInformation: true,
           pooling: false,
+          arms: SEVEN_ARMS,
         },
       ],
       horizonBars: 3,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ARM_SETS, type ArmId, type ArmSpec, armProfile, SEVEN_ARMS } from '../../lib/arms';
 import {
   type BacktestResult,
+  type BacktestTrade,
   ORACLE_POLICY_NAME,
   runBacktest,
   WALK_FORWARD_POLICY_NAME,
@@ -9,7 +11,7 @@ import { type SignalValue, trendCrossoverSignals } from '../../lib/backtest/sign
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
 import { buildExitPlan } from '../../lib/exit-plan';
 import { quantizeR, toMicroR } from '../../lib/learners/cell-stats';
-import type { CellsByStrategy, ChooseInput, Learner } from '../../lib/learners/learner';
+import type { CellsByArm, ChooseInput, Learner } from '../../lib/learners/learner';
 import { planPricesArePositive } from '../../lib/plausibility';
 import { createDefaultPolicy, createSeedPolicy, createStaticPolicy } from '../../lib/policies';
 import type { Policy } from '../../lib/policy';
@@ -53,13 +55,14 @@ function recordingLearner(seen: { lastT: number }) {
     choose: (input) => {
       const rewardsSeen = Object.values(input.cells).reduce((sum, cell) => sum + (cell?.count ?? 0), 0);
       choices.push({ t: seen.lastT, rewardsSeen, input });
-      const strategy = input.candidates[0] ?? 'defensive';
+      const arm = input.candidates[0] ?? 'defensive';
       return {
-        strategy,
+        arm,
         explored: false,
         propensity: 1,
-        probabilities: { [strategy]: 1 },
+        probabilities: { [arm]: 1 },
         values: {},
+        reason: `${arm}: the first candidate`,
         policy: 'recording',
       };
     },
@@ -82,9 +85,9 @@ function everyThirdBar(length: number, from = 5): SignalValue[] {
 }
 
 /** What a cell should hold: count, counterfactual count and Σ R in micro-R, per strategy. */
-type Expected = Partial<Record<StrategyId, { count: number; counterfactual: number; sumMicro: number }>>;
+type Expected = Partial<Record<ArmId, { count: number; counterfactual: number; sumMicro: number }>>;
 
-function add(expected: Expected, strategy: StrategyId, realizedR: number, counterfactual: boolean): void {
+function add(expected: Expected, strategy: ArmId, realizedR: number, counterfactual: boolean): void {
   const cell = expected[strategy] ?? { count: 0, counterfactual: 0, sumMicro: 0 };
   expected[strategy] = {
     count: cell.count + 1,
@@ -93,7 +96,7 @@ function add(expected: Expected, strategy: StrategyId, realizedR: number, counte
   };
 }
 
-function shown(cells: CellsByStrategy): Expected {
+function shown(cells: CellsByArm): Expected {
   const out: Expected = {};
   for (const [strategy, cell] of Object.entries(cells)) {
     if (cell === undefined) continue;
@@ -106,12 +109,12 @@ function shown(cells: CellsByStrategy): Expected {
   return out;
 }
 
-describe('runBacktest: rewards arrive only at the close bar', () => {
+describe('runBacktest: rewards arrive only once their bars are known', () => {
   const candles = market(21, 160);
   const signals = everyThirdBar(candles.length);
   const HORIZON = 12;
 
-  function run(fullInformation: boolean) {
+  function run(fullInformation: boolean, arms: readonly ArmSpec[] = SEVEN_ARMS) {
     const seen = { lastT: Number.NaN };
     const recorder = recordingLearner(seen);
     const policy: Policy = {
@@ -120,6 +123,7 @@ describe('runBacktest: rewards arrive only at the close bar', () => {
       learner: recorder.learner,
       fullInformation,
       pooling: false,
+      arms,
     };
     const result = runBacktest({
       candles,
@@ -132,33 +136,46 @@ describe('runBacktest: rewards arrive only at the close bar', () => {
   }
 
   /**
-   * What every trade closed on or before `bar` should have added, computed here without the
+   * The bar at which a trade's reward reaches its policy, as a bot following the API guide
+   * publishes it: at the close, or (full information) once the horizon has passed after entry so
+   * that the path prices every arm, or when the data ends.
+   */
+  function creditBar(trade: BacktestTrade, fullInformation: boolean): number {
+    if (!fullInformation) return trade.closeBar;
+    return Math.min(candles.length - 1, Math.max(trade.closeBar, trade.entryBar + HORIZON));
+  }
+
+  /**
+   * What every trade credited on or before `bar` should have added, computed here without the
    * credit core: the traded R, and (with full information) every other profile replayed by the
-   * simulator on the bars from entry to the close.
+   * simulator on the bars from entry to the credit bar, when those bars close it.
    */
   function expectedBefore(
     result: BacktestResult,
     bar: number,
     fullInformation: boolean,
-    shownTo: readonly StrategyId[] = STRATEGY_IDS,
+    shownTo: readonly string[] = STRATEGY_IDS,
+    arms: readonly ArmSpec[] = SEVEN_ARMS,
   ): Expected {
     const expected: Expected = {};
     for (const trade of result.policies[0]?.trades ?? []) {
-      if (trade.closeBar > bar) continue;
-      if (shownTo.includes(trade.strategy)) add(expected, trade.strategy, trade.realizedR, false);
+      const credited = creditBar(trade, fullInformation);
+      if (credited > bar) continue;
+      if (shownTo.includes(trade.arm)) add(expected, trade.arm, trade.realizedR, false);
       if (!fullInformation) continue;
-      const path = candles.slice(trade.entryBar + 1, trade.closeBar + 1);
-      for (const strategy of STRATEGY_IDS) {
-        if (strategy === trade.strategy || !shownTo.includes(strategy)) continue;
+      const path = candles.slice(trade.entryBar + 1, credited + 1);
+      for (const arm of arms) {
+        if (arm.id === trade.arm || !shownTo.includes(arm.id)) continue;
         const plan = buildExitPlan({
           side: trade.side,
           entry: trade.entry,
           atr: trade.atr,
-          profile: getProfile(strategy),
+          profile: armProfile(arm),
         });
         if (!planPricesArePositive(plan)) continue;
         const outcome = simulateTrade({ side: trade.side, plan, bars: path, horizonBars: HORIZON });
-        add(expected, strategy, outcome.realizedR, true);
+        if (outcome.exitReason === 'end_of_data') continue;
+        add(expected, arm.id, outcome.realizedR, true);
       }
     }
     return expected;
@@ -225,6 +242,7 @@ describe('runBacktest: rewards arrive only at the close bar', () => {
           learner: recordingLearner(seen).learner,
           fullInformation: false,
           pooling: false,
+          arms: SEVEN_ARMS,
         },
       ],
       lookbackBars: 50,
@@ -234,7 +252,7 @@ describe('runBacktest: rewards arrive only at the close bar', () => {
     expect(choices.slice(0, signalBars.length).map((choice) => barOf(candles, choice.t))).toEqual(signalBars);
   });
 
-  it('gives a full-information policy every other profile on the path up to the close, at the close bar', () => {
+  it('gives a full-information policy every other profile on the path up to the horizon, at that bar', () => {
     const { result, choices } = run(true);
     const trades = result.policies[0]?.trades ?? [];
     expect(result.policies[0]?.implausibleRewards).toBe(0);
@@ -258,16 +276,57 @@ describe('runBacktest: rewards arrive only at the close bar', () => {
         expectedBefore(result, bar, true, choice.input.candidates),
       );
     }
-    // Every profile learned from every path, candidate or not.
+    // Every profile learned from every path, candidate or not; the trades whose data ended before
+    // the horizon taught only the profiles their bars closed.
     const everything = expectedBefore(result, candles.length, true);
     const learned = result.policies[0]?.learned ?? [];
     expect(learned.map((cell) => cell.strategy)).toEqual([...STRATEGY_IDS]);
     for (const cell of learned) {
       const expected = everything[cell.strategy];
-      expect(cell.count).toBe(trades.length);
+      expect(cell.count).toBe(expected?.count);
+      expect(cell.count).toBeGreaterThan(trades.length - 3);
       expect(cell.counterfactualCount).toBe(expected?.counterfactual);
-      expect(cell.meanR).toBeCloseTo((expected?.sumMicro ?? Number.NaN) / 1e6 / trades.length, 12);
+      expect(cell.meanR).toBeCloseTo((expected?.sumMicro ?? Number.NaN) / 1e6 / cell.count, 12);
     }
+    expect(learned.some((cell) => cell.count < trades.length)).toBe(true);
+  });
+
+  it('credits a full-information trade only at its credit bar: a decision before it does not see the trade', () => {
+    const { result, choices } = run(true);
+    const trades = result.policies[0]?.trades ?? [];
+    const decisionBars = choices.slice(0, trades.length).map((choice) => barOf(candles, choice.t));
+    for (const [k, bar] of decisionBars.entries()) {
+      const credited = trades.filter((trade) => creditBar(trade, true) <= bar).length;
+      // Each credited trade added one real reward to the traded arm, shown to the decision.
+      const real = Object.values(choices[k]?.input.cells ?? {}).reduce(
+        (sum, cell) => sum + (cell?.realCount ?? 0),
+        0,
+      );
+      expect(real, `real rewards seen on bar ${bar}`).toBe(credited);
+    }
+    // The horizon outlasts most closes, and some decisions fall between a trade's close and its
+    // credit bar: they would have seen it had it been credited at the close.
+    const waiting = trades.filter((trade) =>
+      decisionBars.some((bar) => bar >= trade.closeBar && bar < creditBar(trade, true)),
+    );
+    expect(waiting.length).toBeGreaterThan(5);
+    for (const trade of trades) expect(creditBar(trade, true)).toBeGreaterThanOrEqual(trade.entryBar + 1);
+  });
+
+  it("shows a full-information policy over the family every variant's outcome, from the path up to the horizon", () => {
+    const { result, choices } = run(true, ARM_SETS.family);
+    const trades = result.policies[0]?.trades ?? [];
+    expect(result.policies[0]?.implausibleRewards).toBe(0);
+    let variantsSeen = 0;
+    for (const choice of choices.slice(0, trades.length)) {
+      const bar = barOf(candles, choice.t);
+      // In a range the candidates are defensive, moderate, scalp and scalp's 14 variants.
+      expect(choice.input.candidates).toHaveLength(17);
+      const expected = expectedBefore(result, bar, true, choice.input.candidates, ARM_SETS.family);
+      expect(shown(choice.input.cells), `cells seen on bar ${bar}`).toEqual(expected);
+      variantsSeen += Object.keys(expected).filter((arm) => arm.includes('@')).length;
+    }
+    expect(variantsSeen).toBeGreaterThan(0);
   });
 
   it('credits R on the cells’ grid, as the store does', () => {
@@ -280,7 +339,7 @@ describe('runBacktest: rewards arrive only at the close bar', () => {
     expect(trades.some((trade) => quantizeR(trade.realizedR) !== trade.realizedR)).toBe(true);
   });
 
-  it('passes the pooled cells only to a pooling policy', () => {
+  it("passes the pooled cells and the symbol's totals only to a pooling policy", () => {
     const seen = { lastT: 0 };
     const plain = recordingLearner(seen);
     const pooling = recordingLearner(seen);
@@ -289,13 +348,31 @@ describe('runBacktest: rewards arrive only at the close bar', () => {
       candles,
       signals,
       policies: [
-        { name: 'plain', detector, learner: plain.learner, fullInformation: false, pooling: false },
-        { name: 'pooling', detector, learner: pooling.learner, fullInformation: false, pooling: true },
+        {
+          name: 'plain',
+          detector,
+          learner: plain.learner,
+          fullInformation: false,
+          pooling: false,
+          arms: SEVEN_ARMS,
+        },
+        {
+          name: 'pooling',
+          detector,
+          learner: pooling.learner,
+          fullInformation: false,
+          pooling: true,
+          arms: SEVEN_ARMS,
+        },
       ],
     });
     expect(plain.choices.every((c) => c.input.pooled === undefined)).toBe(true);
-    const last = pooling.choices.at(-1)?.input;
+    expect(plain.choices.every((c) => c.input.symbolTotal === undefined)).toBe(true);
+    // The last decision (the final reading after the replay is the report's, not a decision).
+    const last = pooling.choices.at(-2)?.input;
+    // One symbol in one regime: the pooled cells and the symbol's totals hold what its cell holds.
     expect(last?.pooled).toEqual(last?.cells);
+    expect(last?.symbolTotal).toEqual(last?.cells);
     expect(Object.keys(last?.pooled ?? {}).length).toBeGreaterThan(0);
   });
 });
@@ -402,9 +479,33 @@ describe('runBacktest on a slice of the ttrc data', () => {
     expect(seed?.explorationRate).toBe(explored / (seed?.summary.trades ?? 1));
     const realCounts = seed?.learned.reduce((sum, cell) => sum + cell.realCount, 0);
     expect(realCounts).toBe(seed?.summary.trades);
+    // The default learns every profile a trade's path prices, once the horizon has passed (48
+    // bars after entry, or the data's end): every profile but the one traded, as counterfactual,
+    // unless its plan is not tradeable or the data ended with it still open.
     const fullInfo = byName(result, 'default');
+    expect(fullInfo?.implausibleRewards).toBe(0);
+    let expected = 0;
+    for (const trade of fullInfo?.trades ?? []) {
+      const credited = Math.min(candles.length - 1, Math.max(trade.closeBar, trade.entryBar + 48));
+      const path = candles.slice(trade.entryBar + 1, credited + 1);
+      for (const strategy of STRATEGY_IDS) {
+        if (strategy === trade.arm) continue;
+        const plan = buildExitPlan({
+          side: trade.side,
+          entry: trade.entry,
+          atr: trade.atr,
+          profile: getProfile(strategy),
+        });
+        if (!planPricesArePositive(plan)) continue;
+        if (
+          simulateTrade({ side: trade.side, plan, bars: path, horizonBars: 48 }).exitReason !== 'end_of_data'
+        )
+          expected++;
+      }
+    }
     const counterfactual = fullInfo?.learned.reduce((sum, cell) => sum + cell.counterfactualCount, 0);
-    expect(counterfactual).toBe((fullInfo?.summary.trades ?? 0) * (STRATEGY_IDS.length - 1));
+    expect(counterfactual).toBe(expected);
+    expect(expected).toBeGreaterThan((fullInfo?.summary.trades ?? 0) * (STRATEGY_IDS.length - 2));
   });
 
   it('draws the equity curve in close order and breaks trades down by regime', () => {
@@ -433,6 +534,7 @@ describe('runBacktest edge cases', () => {
           learner: recordingLearner(seen).learner,
           fullInformation: false,
           pooling: false,
+          arms: SEVEN_ARMS,
         },
       ],
     });
@@ -455,6 +557,7 @@ describe('runBacktest edge cases', () => {
           learner: recordingLearner(seen).learner,
           fullInformation: false,
           pooling: false,
+          arms: SEVEN_ARMS,
         },
       ],
     });
@@ -481,8 +584,11 @@ describe('runBacktest edge cases', () => {
           learner: recorder.learner,
           fullInformation: true,
           pooling: true,
+          arms: SEVEN_ARMS,
         },
       ],
+      // The refused reward is due at bar 15 (entry + 5), before the choice on bar 20.
+      horizonBars: 5,
     });
     const [policy] = result.policies;
     expect(policy?.trades[0]).toMatchObject({
@@ -517,6 +623,7 @@ describe('runBacktest edge cases', () => {
             learner: recordingLearner(seen).learner,
             fullInformation: true,
             pooling: true,
+            arms: SEVEN_ARMS,
           },
         ],
       }).policies;

@@ -34,6 +34,17 @@ const single = runPortfolioBacktest({
 });
 const singleReport = report(single, [{ symbol: 'TTRC', file: 'ttrc.csv', signalSource: 'ema-cross' }]);
 
+/**
+ * The same run with a default learner that never has the evidence to leave trend_rider: its
+ * trades are static trend_rider's, signal for signal, so the two curves coincide.
+ */
+const frozen = runPortfolioBacktest({
+  series: [{ symbol: 'TTRC', candles: ttrc, signals: trendCrossoverSignals(ttrc) }],
+  policies: backtestPolicies(loadConfig({ ...ENV_DEFAULTS, LEARNER_MIN_EVIDENCE_TRADES: '1000000' })),
+  bootstrap: { resamples: 200 },
+});
+const frozenReport = report(frozen, [{ symbol: 'TTRC', file: 'ttrc.csv', signalSource: 'ema-cross' }]);
+
 describe('the HTML report a trader reads', () => {
   const { html, chart, section } = singleReport;
 
@@ -57,15 +68,19 @@ describe('the HTML report a trader reads', () => {
   });
 
   it('says which curves coincide and dashes the later ones over the first', () => {
-    const groups = coincidingGroups(single.policies).map((g) => g.map((p) => p.name));
+    const groups = coincidingGroups(frozen.policies).map((g) => g.map((p) => p.name));
     expect(groups).toContainEqual(['default', 'static:trend_rider']);
-    expect(html).toContain('<code>default</code> and <code>static:trend_rider</code> coincide');
-    const index = single.policies.findIndex((p) => p.name === 'static:trend_rider');
-    const curve =
-      chart('cumulative R').match(new RegExp(`<polyline data-series="${index}"[^>]*>`))?.[0] ?? '';
+    expect(frozenReport.html).toContain('<code>default</code> and <code>static:trend_rider</code> coincide');
+    const index = frozen.policies.findIndex((p) => p.name === 'static:trend_rider');
+    const cumulative = frozenReport.chart('cumulative R');
+    const curve = cumulative.match(new RegExp(`<polyline data-series="${index}"[^>]*>`))?.[0] ?? '';
     expect(curve).toContain('stroke-dasharray="7 7"');
-    const first = chart('cumulative R').match(/<polyline data-series="0"[^>]*>/)?.[0] ?? '';
+    const first = cumulative.match(/<polyline data-series="0"[^>]*>/)?.[0] ?? '';
     expect(first).not.toContain('stroke-dasharray');
+    // The learning default leaves trend_rider on some signals: its curve is its own.
+    const learning = coincidingGroups(single.policies).map((g) => g.map((p) => p.name));
+    expect(learning.flat()).not.toContain('default');
+    expect(html).not.toContain('<code>default</code> and <code>static:trend_rider</code> coincide');
   });
 
   it('shows the distribution of R per trade for every policy on shared bins', () => {
@@ -104,8 +119,21 @@ describe('the HTML report a trader reads', () => {
   it('answers whether the selector helps, from the paired comparisons', () => {
     const answer = html.slice(html.indexOf('<section class="answer">'), html.indexOf('</section>'));
     expect(answer).toContain('against the walk-forward best static (causal)');
-    expect(answer).toMatch(/against <code>static:trend_rider<\/code>.*identical/);
+    // Against the best static in hindsight, the paired difference of the comparisons.
+    const versus = single.comparisons.find(
+      (c) => c.policy === 'default' && c.baseline === 'static:trend_rider',
+    );
+    const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(4)}`;
+    expect(answer).toContain(
+      `against <code>static:trend_rider</code> (the best static, in hindsight): <b>${signed(versus?.meanDiffR ?? Number.NaN)} R</b> per signal over ${versus?.trades} signals`,
+    );
     expect(section('Paired comparisons')).toContain('circular block bootstrap (200 resamples');
+    // When the default trades exactly as trend_rider, the answer says they are identical.
+    const frozenAnswer = frozenReport.html.slice(
+      frozenReport.html.indexOf('<section class="answer">'),
+      frozenReport.html.indexOf('</section>'),
+    );
+    expect(frozenAnswer).toMatch(/against <code>static:trend_rider<\/code>.*identical/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type ArmId, SEVEN_ARMS } from '../../lib/arms';
 import { backtestPolicies } from '../../lib/backtest/command';
 import {
   type BacktestSeries,
@@ -9,11 +10,11 @@ import {
 } from '../../lib/backtest/engine';
 import { type SignalValue, trendCrossoverSignals } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
-import type { CellsByStrategy, ChooseInput, Learner } from '../../lib/learners/learner';
+import type { CellsByArm, ChooseInput, Learner } from '../../lib/learners/learner';
 import type { Policy } from '../../lib/policy';
 import { seededRng } from '../../lib/random';
 import type { RegimeDetector } from '../../lib/regimes/regime-detector';
-import type { Candle, StrategyId } from '../../lib/types';
+import type { Candle } from '../../lib/types';
 import { CRYPTO_PAIRS, loadCryptoCandles } from '../helpers/crypto-fixture';
 import { syntheticCandles } from '../helpers/synthetic-candles';
 
@@ -51,23 +52,24 @@ function recordingLearner(follow: boolean) {
     policy: 'recording',
     choose: (input) => {
       choices.push(input);
-      let strategy: StrategyId = input.candidates[0] ?? 'defensive';
+      let arm: ArmId = input.candidates[0] ?? 'defensive';
       if (follow) {
         let best = Number.NEGATIVE_INFINITY;
         for (const candidate of input.candidates) {
           const cell = input.pooled?.[candidate];
           if (cell !== undefined && cell.mean > best) {
             best = cell.mean;
-            strategy = candidate;
+            arm = candidate;
           }
         }
       }
       return {
-        strategy,
+        arm,
         explored: false,
         propensity: 1,
-        probabilities: { [strategy]: 1 },
+        probabilities: { [arm]: 1 },
         values: {},
+        reason: `${arm}: the recording learner's pick`,
         policy: 'recording',
       };
     },
@@ -88,7 +90,7 @@ function signalsEvery(candles: readonly Candle[], every: number, offset: number)
   return candles.map((_, i): SignalValue => (i >= 5 && i % every === offset ? (i % 2 === 0 ? 1 : -1) : 0));
 }
 
-const countOf = (cells: CellsByStrategy | undefined, strategy: StrategyId) => cells?.[strategy]?.count ?? 0;
+const countOf = (cells: CellsByArm | undefined, arm: ArmId) => cells?.[arm]?.count ?? 0;
 
 describe('runPortfolioBacktest: several symbols on one clock', () => {
   const a = market(31, 220);
@@ -107,6 +109,7 @@ describe('runPortfolioBacktest: several symbols on one clock', () => {
       learner: recorder.learner,
       fullInformation: true,
       pooling: true,
+      arms: SEVEN_ARMS,
     };
     const result = runPortfolioBacktest({
       series: runSeries,
@@ -126,27 +129,42 @@ describe('runPortfolioBacktest: several symbols on one clock', () => {
     return { result, decisions };
   }
 
-  it('lets every choice see exactly the trades closed up to its bar, on any symbol, and no later one', () => {
+  /**
+   * When a trade of this full-information policy is credited: 12 bars (the horizon) after its
+   * entry, or at its close if later, or at its symbol's last bar.
+   */
+  const creditT = (trade: { symbol: string; entryBar: number; closeBar: number }) => {
+    const candles = trade.symbol === 'AAA' ? a : b;
+    const bar = Math.min(candles.length - 1, Math.max(trade.closeBar, trade.entryBar + 12));
+    return candles[bar]?.t ?? Number.NaN;
+  };
+
+  it('lets every choice see exactly the trades credited up to its bar, on any symbol, and no later one', () => {
     const { result, decisions } = run(false);
     const trades = result.policies[0]?.trades ?? [];
     expect(trades.length).toBeGreaterThan(80);
     expect(decisions).toHaveLength(trades.length);
-    let closedOnTheDecisionBar = 0;
+    let creditedOnTheDecisionBar = 0;
+    let closedNotYetCredited = 0;
     for (const { t, symbol, input } of decisions) {
-      const closed = trades.filter((trade) => trade.closeT <= t);
-      const own = closed.filter((trade) => trade.symbol === symbol);
-      closedOnTheDecisionBar += closed.filter(
-        (trade) => trade.closeT === t && trade.symbol !== symbol,
+      const credited = trades.filter((trade) => creditT(trade) <= t);
+      const own = credited.filter((trade) => trade.symbol === symbol);
+      creditedOnTheDecisionBar += credited.filter(
+        (trade) => creditT(trade) === t && trade.symbol !== symbol,
       ).length;
-      for (const strategy of input?.candidates ?? []) {
-        // Full information: every closed trade has taught every arm once, in its own symbol's
-        // cells and in the pooled ones.
-        expect(countOf(input?.pooled, strategy)).toBe(closed.length);
-        expect(countOf(input?.cells, strategy)).toBe(own.length);
+      closedNotYetCredited += trades.filter((trade) => trade.closeT <= t && creditT(trade) > t).length;
+      for (const arm of input?.candidates ?? []) {
+        // Full information: every credited trade has taught every arm once (its path reaches the
+        // horizon), in its own symbol's cells, in the pooled ones and in the symbol's totals.
+        expect(countOf(input?.pooled, arm)).toBe(credited.length);
+        expect(countOf(input?.cells, arm)).toBe(own.length);
+        expect(countOf(input?.symbolTotal, arm)).toBe(own.length);
       }
     }
-    // Another symbol's trades that closed on the very bar of a decision were credited before it.
-    expect(closedOnTheDecisionBar).toBeGreaterThan(0);
+    // Another symbol's trades credited on the very bar of a decision were credited before it.
+    expect(creditedOnTheDecisionBar).toBeGreaterThan(0);
+    // Trades closed but still within their horizon were not shown: no look-ahead at the path.
+    expect(closedNotYetCredited).toBeGreaterThan(0);
   });
 
   it("shows each symbol's detector only that symbol's candles up to the signal bar", () => {

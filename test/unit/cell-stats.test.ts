@@ -33,8 +33,15 @@ const gridR = fc
   .map((micro) => micro / MICRO_PER_R);
 
 const incrementArb = fc
-  .record({ realizedR: gridR, counterfactual: fc.boolean(), explored: fc.boolean() })
-  .map(({ realizedR, counterfactual, explored }) => armIncrement(realizedR, counterfactual, explored));
+  .record({
+    realizedR: gridR,
+    counterfactual: fc.boolean(),
+    explored: fc.boolean(),
+    pairDiffR: fc.option(gridR, { nil: undefined }),
+  })
+  .map(({ realizedR, counterfactual, explored, pairDiffR }) =>
+    armIncrement(realizedR, counterfactual, explored, pairDiffR),
+  );
 
 describe('toMicroR and quantizeR', () => {
   it('put R on a grid of 1e-6 R, as integers of micro-R', () => {
@@ -91,12 +98,14 @@ describe('armIncrement', () => {
     expect(armIncrement(1.5, false, false)).toEqual({
       n: 1,
       real: 1,
-      counterfactual: 0,
       sumMicro: 1_500_000,
       sumSqMicro: 2_250_000,
       wins: 1,
       losses: 0,
       explorations: 0,
+      pairN: 0,
+      pairSumMicro: 0,
+      pairSqMicro: 0,
     });
   });
 
@@ -104,13 +113,25 @@ describe('armIncrement', () => {
     expect(armIncrement(-0.5, true, true)).toEqual({
       n: 1,
       real: 0,
-      counterfactual: 1,
       sumMicro: -500_000,
       sumSqMicro: 250_000,
       wins: 0,
       losses: 1,
       explorations: 0,
+      pairN: 0,
+      pairSumMicro: 0,
+      pairSqMicro: 0,
     });
+  });
+
+  it("adds the pair when given the arm's lead over the reference on the same path", () => {
+    expect(armIncrement(-0.5, true, false, -1.25)).toMatchObject({
+      pairN: 1,
+      pairSumMicro: -1_250_000,
+      pairSqMicro: 1_562_500,
+    });
+    // A lead of exactly 0 is a pair all the same.
+    expect(armIncrement(1, true, false, 0)).toMatchObject({ pairN: 1, pairSumMicro: 0, pairSqMicro: 0 });
   });
 
   it('counts an exploration draw on a real reward', () => {
@@ -155,6 +176,9 @@ describe('addToCell', () => {
       wins: 1,
       losses: 0,
       explorations: 0,
+      pairN: 0,
+      pairSumMicro: 0,
+      pairSqMicro: 0,
       ema: 0,
       lastUpdate: 1000,
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ARM_SETS, type ArmSpec, armProfile, getArm, SEVEN_ARMS } from '../../lib/arms';
 import { ValidationError } from '../../lib/contract/validation-error';
 import { chooseFramed, type FramedDecision, frameDecision, framedPlan } from '../../lib/decide';
 import { buildExitPlan } from '../../lib/exit-plan';
@@ -48,9 +49,14 @@ function validationErrorOf(run: () => unknown): ValidationError {
 
 const SETTINGS = { entryMaxDistanceAtr: 10 };
 /** Every profile is a candidate, as in the default policy. */
-const everyProfile = (features: Partial<RegimeFeatures> = {}, regime: RegimeName = 'UNKNOWN') => ({
+const everyProfile = (
+  features: Partial<RegimeFeatures> = {},
+  regime: RegimeName = 'UNKNOWN',
+  arms: readonly ArmSpec[] = SEVEN_ARMS,
+) => ({
   detector: fixedDetector(regime, features),
   candidates: everyLiquidCandidate,
+  arms,
 });
 
 describe('frameDecision', () => {
@@ -68,7 +74,7 @@ describe('frameDecision', () => {
 
   it("keeps to the policy's candidates, in profile order", () => {
     const framed = frameDecision(
-      { detector: fixedDetector('RANGE_LOW_VOL') },
+      { detector: fixedDetector('RANGE_LOW_VOL'), arms: SEVEN_ARMS },
       { side: 'SHORT', candles: candlesAt(100) },
       SETTINGS,
     );
@@ -86,7 +92,11 @@ describe('frameDecision', () => {
   it('refuses flat candles under the real detector too', () => {
     const flat = candlesAt(100).map((candle) => ({ ...candle, h: 100, l: 100 }));
     const error = validationErrorOf(() =>
-      frameDecision({ detector: createClassicDetector() }, { side: 'LONG', candles: flat }, SETTINGS),
+      frameDecision(
+        { detector: createClassicDetector(), arms: SEVEN_ARMS },
+        { side: 'LONG', candles: flat },
+        SETTINGS,
+      ),
     );
     expect(error.issues[0]?.path).toBe('candles');
   });
@@ -149,7 +159,7 @@ describe('frameDecision', () => {
     it('does the same with the real detector on candles that swing a quarter of their price', () => {
       const swinging = candlesAt(100, 60).map((candle) => ({ ...candle, h: 112.5, l: 87.5 }));
       const framed = frameDecision(
-        { detector: createClassicDetector(), candidates: everyLiquidCandidate },
+        { detector: createClassicDetector(), candidates: everyLiquidCandidate, arms: SEVEN_ARMS },
         { side: 'SHORT', candles: swinging },
         SETTINGS,
       );
@@ -185,6 +195,83 @@ describe('frameDecision', () => {
     });
   });
 
+  describe('with the family of arms', () => {
+    const family = (features: Partial<RegimeFeatures> = {}, regime: RegimeName = 'UNKNOWN') =>
+      everyProfile(features, regime, ARM_SETS.family);
+
+    it('offers every arm, in arm order, each planned with its scaled distances', () => {
+      const framed = frameDecision(family({ atr: 2 }), { side: 'LONG', candles: candlesAt(100) }, SETTINGS);
+      expect(framed.candidates).toEqual(ARM_SETS.family.map((arm) => arm.id));
+      for (const arm of ARM_SETS.family) {
+        const plan = framed.plans[arm.id];
+        const base = getProfile(arm.base);
+        // Stop distance = the base's slAtr × slScale × ATR; every target × targetScale.
+        expect(100 - (plan?.stopLoss ?? 0)).toBeCloseTo(base.slAtr * arm.slScale * 2, 9);
+        base.takeProfits.forEach((tp, k) => {
+          expect((plan?.takeProfits[k]?.price ?? 0) - 100).toBeCloseTo(tp.atr * arm.targetScale * 2, 9);
+        });
+        expect(plan?.trailing.distance).toBeCloseTo(base.trailing.distanceAtr * arm.targetScale * 2, 9);
+        expect(plan).toEqual(buildExitPlan({ side: 'LONG', entry: 100, atr: 2, profile: armProfile(arm) }));
+      }
+    });
+
+    it('offers only the variants of the profiles the policy offers in the regime', () => {
+      const framed = frameDecision(
+        { detector: fixedDetector('RANGE_LOW_VOL'), arms: ARM_SETS.family },
+        { side: 'SHORT', candles: candlesAt(100) },
+        SETTINGS,
+      );
+      const scalpVariants = ARM_SETS.family.filter((arm) => arm.base === 'scalp' && arm.id !== 'scalp');
+      expect(scalpVariants).toHaveLength(14);
+      expect(framed.candidates).toEqual([
+        'defensive',
+        'moderate',
+        'scalp',
+        ...scalpVariants.map((arm) => arm.id),
+      ]);
+    });
+
+    it('on a SHORT at any ATR, drops exactly the arms with a price at or below zero and keeps every price of the rest positive', () => {
+      for (const atr of [1, 5, 8, 10, 15, 20, 24, 30, 40]) {
+        const framed = frameDecision(family({ atr }), { side: 'SHORT', candles: candlesAt(100) }, SETTINGS);
+        const fits = ARM_SETS.family.filter((arm) =>
+          planPricesArePositive(buildExitPlan({ side: 'SHORT', entry: 100, atr, profile: armProfile(arm) })),
+        );
+        expect(framed.candidates).toEqual(fits.map((arm) => arm.id));
+        expect(Object.keys(framed.plans).sort()).toEqual(fits.map((arm) => arm.id).sort());
+        for (const id of framed.candidates) {
+          const plan = framed.plans[id];
+          if (plan === undefined) throw new Error(`no plan for ${id}`);
+          const prices = [
+            plan.stopLoss,
+            ...plan.takeProfits.map((tp) => tp.price),
+            plan.breakEven.triggerPrice,
+            plan.trailing.activationPrice,
+          ];
+          for (const price of prices) expect(price).toBeGreaterThan(0);
+        }
+      }
+    });
+
+    it('on a violent SHORT keeps the narrow variants that fit where their base does not', () => {
+      // ATR 24: trend_rider (12 ATRs) is out; with the targets halved (6 ATRs = 144) still out;
+      // scalp with its targets doubled reaches 5 ATRs = 120: out; scalp halved: 1.25 ATRs: in.
+      const framed = frameDecision(family({ atr: 24 }), { side: 'SHORT', candles: candlesAt(100) }, SETTINGS);
+      expect(framed.candidates).not.toContain('trend_rider');
+      expect(framed.candidates).not.toContain('trend_rider@sl1xtg0.5');
+      expect(framed.candidates).not.toContain('scalp@sl1xtg2');
+      expect(framed.candidates).toContain('scalp@sl2xtg0.5');
+      expect(framed.candidates.filter((id) => getArm(id).base === 'trend_rider')).toEqual([]);
+    });
+
+    it('refuses a SHORT no arm of the family can trade, naming candles', () => {
+      const error = validationErrorOf(() =>
+        frameDecision(family({ atr: 200 }), { side: 'SHORT', candles: candlesAt(100) }, SETTINGS),
+      );
+      expect(error.issues[0]?.path).toBe('candles');
+    });
+  });
+
   it('refuses an ATR too small to place a stop away from the entry, naming candles', () => {
     const error = validationErrorOf(() =>
       frameDecision(everyProfile({ atr: 1e-9 }), { side: 'LONG', candles: candlesAt(1e12) }, SETTINGS),
@@ -215,13 +302,14 @@ describe('chooseFramed', () => {
       policy: 'recording',
       choose: (input) => {
         seen.push(input);
-        const strategy = input.candidates[0] ?? 'defensive';
+        const arm = input.candidates[0] ?? 'defensive';
         return {
-          strategy,
+          arm,
           explored: false,
           propensity: 1,
-          probabilities: { [strategy]: 1 },
+          probabilities: { [arm]: 1 },
           values: {},
+          reason: `${arm}: the first candidate`,
           policy: 'recording',
         };
       },
@@ -230,7 +318,7 @@ describe('chooseFramed', () => {
   }
 
   const framed = frameDecision(
-    { detector: fixedDetector('RANGE_HIGH_VOL') },
+    { detector: fixedDetector('RANGE_HIGH_VOL'), arms: SEVEN_ARMS },
     { side: 'LONG', candles: candlesAt(100) },
     SETTINGS,
   );
@@ -241,12 +329,12 @@ describe('chooseFramed', () => {
     const { learner, seen } = recordingLearner();
     const rng = seededRng(3);
     const choice = chooseFramed({ learner, pooling: false }, framed, { cells }, rng);
-    expect(choice.strategy).toBe('defensive');
+    expect(choice.arm).toBe('defensive');
     expect(seen[0]).toMatchObject({ regime: 'RANGE_HIGH_VOL', candidates: framed.candidates, cells });
     expect(seen[0]?.rng).toBe(rng);
   });
 
-  it('passes the pooled cells only when the policy pools', () => {
+  it("passes the pooled cells and the symbol's totals only when the policy pools", () => {
     const plain = recordingLearner();
     chooseFramed({ learner: plain.learner, pooling: false }, framed, { cells, pooled }, seededRng(1));
     expect(plain.seen[0]).not.toHaveProperty('pooled');
@@ -254,6 +342,24 @@ describe('chooseFramed', () => {
     const pooling = recordingLearner();
     chooseFramed({ learner: pooling.learner, pooling: true }, framed, { cells, pooled }, seededRng(1));
     expect(pooling.seen[0]?.pooled).toBe(pooled);
+
+    const symbolTotal = { moderate: addToCell(undefined, armIncrement(0.5, false, false), 1) };
+    const total = recordingLearner();
+    chooseFramed(
+      { learner: total.learner, pooling: true },
+      framed,
+      { cells, pooled, symbolTotal },
+      seededRng(1),
+    );
+    expect(total.seen[0]?.symbolTotal).toBe(symbolTotal);
+    const totalUnpooled = recordingLearner();
+    chooseFramed(
+      { learner: totalUnpooled.learner, pooling: false },
+      framed,
+      { cells, pooled, symbolTotal },
+      seededRng(1),
+    );
+    expect(totalUnpooled.seen[0]).not.toHaveProperty('symbolTotal');
 
     const nothingPooled = recordingLearner();
     chooseFramed({ learner: nothingPooled.learner, pooling: true }, framed, { cells }, seededRng(1));
@@ -263,7 +369,7 @@ describe('chooseFramed', () => {
 
 describe('framedPlan', () => {
   const calm: FramedDecision = frameDecision(
-    { detector: fixedDetector('RANGE_LOW_VOL', { atr: 2 }) },
+    { detector: fixedDetector('RANGE_LOW_VOL', { atr: 2 }), arms: SEVEN_ARMS },
     { side: 'LONG', candles: candlesAt(100) },
     SETTINGS,
   );
@@ -279,9 +385,18 @@ describe('framedPlan', () => {
     );
   });
 
+  it('plans an arm outside the candidates with its scales', () => {
+    const arm = getArm('trend_rider@sl1.5xtg0.5');
+    expect(calm.candidates).not.toContain(arm.id);
+    const plan = framedPlan(calm, 'LONG', arm.id);
+    // 2 ATRs × 1.5 on ATR 2 below 100; the first target 5 ATRs × 0.5 above.
+    expect(plan.stopLoss).toBeCloseTo(94, 9);
+    expect(plan.takeProfits[0].price).toBeCloseTo(105, 9);
+  });
+
   it('refuses a non-candidate whose plan would put a price at or below zero, naming candles', () => {
     const violent = frameDecision(
-      { detector: fixedDetector('RANGE_LOW_VOL', { atr: 24 }) },
+      { detector: fixedDetector('RANGE_LOW_VOL', { atr: 24 }), arms: SEVEN_ARMS },
       { side: 'SHORT', candles: candlesAt(100) },
       SETTINGS,
     );

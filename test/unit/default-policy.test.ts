@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ARM_SETS, SEVEN_ARMS } from '../../lib/arms';
 import { runBacktest } from '../../lib/backtest/engine';
 import type { SignalValue } from '../../lib/backtest/signals';
 import { ENV_DEFAULTS, loadConfig } from '../../lib/config';
@@ -13,11 +14,37 @@ import { loadTtrcCandles } from '../helpers/ttrc-fixture';
 const config = loadConfig(ENV_DEFAULTS);
 
 describe('the configured policy', () => {
-  it('runs the default policy: relative regimes, full information, pooling, no exploration', () => {
+  it('runs the default policy: relative regimes, the paired learner over the 35 arms, full information, pooling', () => {
     const policy = createConfiguredPolicy(config);
     expect(policy).toMatchObject({ name: 'default', fullInformation: true, pooling: true });
     expect(policy.detector.name).toBe('relative');
-    expect(policy.learner.policy).toContain('eps=0 ');
+    expect(policy.arms).toBe(ARM_SETS.family);
+    expect(policy.learner.policy).toBe(
+      'default:paired(t=1.5,pool=50,symbol=30,minEvidence=20,minVar=0.04,reference=trend_rider)',
+    );
+  });
+
+  it("passes the learner's settings, and runs the seven alone with ARM_SET=seven", () => {
+    const tuned = createConfiguredPolicy(
+      loadConfig({
+        LEARNER_CONFIDENCE_Z: '2',
+        LEARNER_MIN_EVIDENCE_TRADES: '10',
+        LEARNER_POOL_PRIOR_TRADES: '0',
+        LEARNER_SYMBOL_PRIOR_TRADES: '5',
+        ARM_SET: 'seven',
+      }),
+    );
+    expect(tuned.learner.policy).toBe(
+      'default:paired(t=2,pool=0,symbol=5,minEvidence=10,minVar=0.04,reference=trend_rider)',
+    );
+    expect(tuned.arms).toBe(SEVEN_ARMS);
+  });
+
+  it('runs the previous default, the anchored learner over the seven, when LEARNER=anchored', () => {
+    const anchored = createConfiguredPolicy(loadConfig({ LEARNER: 'anchored' }));
+    expect(anchored).toMatchObject({ name: 'anchored', fullInformation: true, pooling: true });
+    expect(anchored.arms).toBe(SEVEN_ARMS);
+    expect(anchored.learner.policy).toContain('eps=0 ');
   });
 
   it('runs the seed when LEARNER=seed, and classic regimes when REGIME_MODE=classic', () => {
@@ -68,7 +95,10 @@ describe('full-information updates', () => {
     const [trade] = policy?.trades ?? [];
     if (policy === undefined || trade === undefined) throw new Error('the backtest made no trade');
 
-    const path = candles.slice(entryBar + 1, trade.closeBar + 1);
+    // The reward reaches the learner once the path runs to the horizon (48 bars) or the data ends.
+    const creditBar = Math.min(candles.length - 1, Math.max(trade.closeBar, entryBar + 48));
+    expect(creditBar).toBe(entryBar + 48);
+    const path = candles.slice(entryBar + 1, creditBar + 1);
     const cells = policy.learned.filter((learned) => learned.regime === trade.regime);
     expect(cells.map((learned) => learned.strategy)).toEqual([...STRATEGY_IDS]);
     for (const learned of cells) {
@@ -80,7 +110,7 @@ describe('full-information updates', () => {
       });
       const outcome = simulateTrade({ side: 'SHORT', plan, bars: path });
       expect(learned.meanR).toBeCloseTo(outcome.realizedR, 12);
-      const traded = learned.strategy === trade.strategy;
+      const traded = learned.strategy === trade.arm;
       expect(learned).toMatchObject({
         count: 1,
         realCount: traded ? 1 : 0,

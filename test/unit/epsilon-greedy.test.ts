@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ArmId } from '../../lib/arms';
 import { addToCell, armIncrement, emptyCellStats, foldEma, toMicroR } from '../../lib/learners/cell-stats';
 import { createEpsilonGreedyLearner, NoCandidatesError } from '../../lib/learners/epsilon-greedy';
-import type { CellStats, CellsByStrategy } from '../../lib/learners/learner';
+import type { CellStats, CellsByArm } from '../../lib/learners/learner';
 import { seededRng } from '../../lib/random';
 import { STRATEGY_IDS, type StrategyId } from '../../lib/types';
 
@@ -51,11 +52,11 @@ describe('createEpsilonGreedyLearner', () => {
 
   it('always chooses the greedy arm when epsilon is 0', () => {
     const learner = seed(0);
-    const cells: CellsByStrategy = { defensive: cell(0.5), moderate: cell(1.2), scalp: cell(0.9) };
+    const cells: CellsByArm = { defensive: cell(0.5), moderate: cell(1.2), scalp: cell(0.9) };
     const rng = seededRng(1);
     for (let i = 0; i < 1000; i += 1) {
       const choice = learner.choose({ regime: 'RANGE_LOW_VOL', candidates: RANGE_CANDIDATES, cells, rng });
-      expect(choice).toMatchObject({ strategy: 'moderate', explored: false, propensity: 1 });
+      expect(choice).toMatchObject({ arm: 'moderate', explored: false, propensity: 1 });
     }
   });
 
@@ -73,7 +74,7 @@ describe('createEpsilonGreedyLearner', () => {
 
   it('splits the exploit mass exactly between tied best arms', () => {
     const learner = seed(0.1);
-    const cells: CellsByStrategy = { defensive: cell(1.5), moderate: cell(0.2), scalp: cell(1.5) };
+    const cells: CellsByArm = { defensive: cell(1.5), moderate: cell(0.2), scalp: cell(1.5) };
     const choice = learner.choose({
       regime: 'RANGE_LOW_VOL',
       candidates: RANGE_CANDIDATES,
@@ -90,7 +91,11 @@ describe('createEpsilonGreedyLearner', () => {
     const rng = seededRng(11);
     const picks = { defensive: 0, scalp: 0 };
     for (let i = 0; i < 10_000; i += 1) {
-      const { strategy, propensity, explored } = greedy.choose({
+      const {
+        arm: strategy,
+        propensity,
+        explored,
+      } = greedy.choose({
         regime: 'RANGE_LOW_VOL',
         candidates: RANGE_CANDIDATES,
         cells,
@@ -113,19 +118,19 @@ describe('createEpsilonGreedyLearner', () => {
         cells: {},
         rng: seededRng(1),
       });
-      expect(choice).toMatchObject({ strategy: 'ultra_aggressive', explored: false, propensity: 1 });
+      expect(choice).toMatchObject({ arm: 'ultra_aggressive', explored: false, propensity: 1 });
       expect(choice.values.ultra_aggressive).toEqual({ value: 0, count: 0 });
     });
 
     it('exploits DEFAULT_STRATEGY while the candidates hold fewer than 5 rewards in total', () => {
-      const cells: CellsByStrategy = { trend_rider: cell(3, 2), moderate: cell(2, 2) };
+      const cells: CellsByArm = { trend_rider: cell(3, 2), moderate: cell(2, 2) };
       const cold = seed(0).choose({
         regime: 'TREND_UP',
         candidates: TREND_CANDIDATES,
         cells,
         rng: seededRng(1),
       });
-      expect(cold.strategy).toBe('ultra_aggressive');
+      expect(cold.arm).toBe('ultra_aggressive');
 
       const warm = seed(0).choose({
         regime: 'TREND_UP',
@@ -133,18 +138,18 @@ describe('createEpsilonGreedyLearner', () => {
         cells: { ...cells, defensive: cell(1, 1) },
         rng: seededRng(1),
       });
-      expect(warm.strategy).toBe('trend_rider');
+      expect(warm.arm).toBe('trend_rider');
     });
 
     it('exploits DEFAULT_STRATEGY while the best EMA is below 0.4', () => {
-      const cells: CellsByStrategy = { trend_rider: cell(0.39, 50), moderate: cell(-1, 50) };
+      const cells: CellsByArm = { trend_rider: cell(0.39, 50), moderate: cell(-1, 50) };
       const choice = seed(0).choose({
         regime: 'TREND_UP',
         candidates: TREND_CANDIDATES,
         cells,
         rng: seededRng(1),
       });
-      expect(choice.strategy).toBe('ultra_aggressive');
+      expect(choice.arm).toBe('ultra_aggressive');
     });
 
     it('falls back to the first candidate in profile order when DEFAULT_STRATEGY is not a candidate', () => {
@@ -161,11 +166,11 @@ describe('createEpsilonGreedyLearner', () => {
         cells: {},
         rng: seededRng(1),
       });
-      expect(greedy.strategy).toBe('defensive');
+      expect(greedy.arm).toBe('defensive');
     });
 
     it('ignores cells of strategies that are not candidates and empty cells', () => {
-      const cells: CellsByStrategy = {
+      const cells: CellsByArm = {
         trend_rider: cell(5, 100),
         scalp: emptyCellStats(),
         moderate: cell(1, 3),
@@ -176,7 +181,7 @@ describe('createEpsilonGreedyLearner', () => {
         cells,
         rng: seededRng(1),
       });
-      expect(choice.strategy).toBe('defensive');
+      expect(choice.arm).toBe('defensive');
       expect(choice.probabilities).not.toHaveProperty('trend_rider');
       expect(choice.values.scalp).toEqual({ value: 0, count: 0 });
       expect(choice.values.moderate).toEqual({ value: 1, count: 3 });
@@ -185,11 +190,11 @@ describe('createEpsilonGreedyLearner', () => {
 
   it('marks a choice explored only when an exploration draw picked a non-exploit arm', () => {
     const learner = seed(1);
-    const cells: CellsByStrategy = { defensive: cell(0.5), moderate: cell(1.2), scalp: cell(0.9) };
+    const cells: CellsByArm = { defensive: cell(0.5), moderate: cell(1.2), scalp: cell(0.9) };
     const rng = seededRng(5);
     for (let i = 0; i < 300; i += 1) {
       const choice = learner.choose({ regime: 'RANGE_LOW_VOL', candidates: RANGE_CANDIDATES, cells, rng });
-      expect(choice.explored).toBe(choice.strategy !== 'moderate');
+      expect(choice.explored).toBe(choice.arm !== 'moderate');
       expect(choice.propensity).toBeCloseTo(1 / 3, 12);
     }
   });
@@ -218,7 +223,7 @@ describe('createEpsilonGreedyLearner', () => {
       count: fc.integer({ min: 0, max: 20 }),
     });
     const cellsArb = fc.dictionary(fc.constantFrom(...STRATEGY_IDS), arbitraryCell).map((raw) => {
-      const cells: CellsByStrategy = {};
+      const cells: CellsByArm = {};
       for (const [id, { ema, count }] of Object.entries(raw)) cells[id as StrategyId] = cell(ema, count);
       return cells;
     });
@@ -229,7 +234,7 @@ describe('createEpsilonGreedyLearner', () => {
     const tiedCellsArb = fc
       .dictionary(fc.constantFrom(...STRATEGY_IDS), fc.constantFrom(0.5, 1, 2))
       .map((raw) => {
-        const cells: CellsByStrategy = {};
+        const cells: CellsByArm = {};
         for (const [id, ema] of Object.entries(raw)) cells[id as StrategyId] = cell(ema, 5);
         return cells;
       });
@@ -247,8 +252,8 @@ describe('createEpsilonGreedyLearner', () => {
           expect(Object.keys(choice.probabilities).sort()).toEqual([...candidates].sort());
           expect(Object.keys(choice.values).sort()).toEqual([...candidates].sort());
           expect(sumOf(choice.probabilities)).toBeCloseTo(1, 12);
-          expect(candidates).toContain(choice.strategy);
-          expect(choice.propensity).toBe(choice.probabilities[choice.strategy]);
+          expect(candidates).toContain(choice.arm);
+          expect(choice.propensity).toBe(choice.probabilities[choice.arm]);
           expect(choice.propensity).toBeGreaterThan(0);
         },
       ),
@@ -258,7 +263,7 @@ describe('createEpsilonGreedyLearner', () => {
 
   it('chooses with the frequencies its probabilities state over 20,000 seeded draws', () => {
     const learner = seed(0.3);
-    const cells: CellsByStrategy = {
+    const cells: CellsByArm = {
       defensive: cell(0.8),
       moderate: cell(1.4),
       moderate_aggressive: cell(1.4),
@@ -268,11 +273,11 @@ describe('createEpsilonGreedyLearner', () => {
     };
     const rng = seededRng(2024);
     const draws = 20_000;
-    const counts: Partial<Record<StrategyId, number>> = {};
-    let probabilities: Partial<Record<StrategyId, number>> = {};
+    const counts: Partial<Record<ArmId, number>> = {};
+    let probabilities: Partial<Record<ArmId, number>> = {};
     for (let i = 0; i < draws; i += 1) {
       const choice = learner.choose({ regime: 'TREND_UP', candidates: TREND_CANDIDATES, cells, rng });
-      counts[choice.strategy] = (counts[choice.strategy] ?? 0) + 1;
+      counts[choice.arm] = (counts[choice.arm] ?? 0) + 1;
       probabilities = choice.probabilities;
     }
     expect(probabilities.moderate).toBeCloseTo(0.35 + 0.05, 12);
@@ -303,7 +308,7 @@ describe('createEpsilonGreedyLearner', () => {
       cells: { moderate: folded as CellStats, defensive: cell(0.9, 2) },
       rng: seededRng(1),
     });
-    expect(choice.strategy).toBe('moderate');
+    expect(choice.arm).toBe('moderate');
     expect(choice.values.moderate).toEqual({ value: 1, count: 3 });
   });
 });
