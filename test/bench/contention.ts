@@ -1,6 +1,6 @@
 import type { Policy } from '../../lib/policy';
-import { seededRng } from '../../lib/random';
-import type { Candle, RegimeName, StrategyId } from '../../lib/types';
+import type { RegimeName, StrategyId } from '../../lib/types';
+import { randomPath } from '../helpers/random-path';
 import {
   createHarness,
   type Harness,
@@ -22,25 +22,6 @@ const STRATEGY: StrategyId = 'ultra_aggressive';
 const RUNS = ['concurrent', 'sequential'] as const;
 const ENTRY = 100;
 const ATR = 0.5;
-
-/** A seeded walk of `bars` candles after entry, about one ATR a bar: the path a bot sends. */
-function path(seed: number, bars: number): Candle[] {
-  const rng = seededRng(seed);
-  const candles: Candle[] = [];
-  let close = ENTRY;
-  for (let i = 0; i < bars; i++) {
-    const open = close;
-    close = Math.max(open + (rng() - 0.48) * 2 * ATR, ATR);
-    candles.push({
-      t: 10_000 + i,
-      o: open,
-      h: Math.max(open, close) + rng() * ATR,
-      l: Math.max(Math.min(open, close) - rng() * ATR, ATR / 2),
-      c: close,
-    });
-  }
-  return candles;
-}
 
 interface Run {
   /** Symbols of the decisions: one for the same-cell run, one per decision across symbols. */
@@ -77,7 +58,10 @@ async function applyAll(h: Harness, prefix: string, count: number, run: Run) {
       const index = next++;
       const decisionId = ids[index];
       if (decisionId === undefined) continue;
-      const detail = { realizedR: 1.5, ...(run.withPath ? { path: path(index, 12 + (index % 30)) } : {}) };
+      const detail = {
+        realizedR: 1.5,
+        ...(run.withPath ? { path: randomPath(index, ENTRY, ATR, 12 + (index % 30), 10_000) } : {}),
+      };
       // A reward that exhausts its retry bound throws (Lambda would retry it): not applied.
       const result = await h
         .reward(tradeClosedEvent(decisionId, { id: `event-${decisionId}`, detail }))

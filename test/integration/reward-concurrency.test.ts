@@ -6,8 +6,9 @@ import { METRIC } from '../../lib/observability';
 import type { Policy } from '../../lib/policy';
 import { seededRng } from '../../lib/random';
 import { type ArmCredit, armCredits } from '../../lib/reward-credit';
-import type { Candle, StrategyId } from '../../lib/types';
+import type { StrategyId } from '../../lib/types';
 import { REGIMES, STRATEGY_IDS } from '../../lib/types';
+import { randomPath } from '../helpers/random-path';
 import {
   cellArms,
   createHarness,
@@ -42,21 +43,6 @@ function totalsOfRewards(
       addIncrements(sum, armIncrement(reward.realizedR, reward.counterfactual, false, reward.pairDiffR)),
     totalsOf(undefined),
   );
-}
-
-/** A seeded random walk of `bars` candles after `entry`, moving about one ATR a bar. */
-function randomPath(seed: number, entry: number, atr: number, bars: number): Candle[] {
-  const rng = seededRng(seed);
-  const path: Candle[] = [];
-  let close = entry;
-  for (let i = 0; i < bars; i++) {
-    const open = close;
-    close = Math.max(open + (rng() - 0.48) * 2 * atr, atr);
-    const high = Math.max(open, close) + rng() * atr;
-    const low = Math.max(Math.min(open, close) - rng() * atr, atr / 2);
-    path.push({ t: 2_000 + i, o: open, h: high, l: low, c: close });
-  }
-  return path;
 }
 
 const fullInformationPooled = (policy: Policy): Policy => ({
@@ -128,7 +114,7 @@ describe('concurrent rewards on DynamoDB Local', () => {
           atr: 0.5,
           lastCandleAt: 1_000,
         });
-        const path = randomPath(1_000 + i, decision.plan.entry, 0.5, 12 + (i % 30));
+        const path = randomPath(1_000 + i, decision.plan.entry, 0.5, 12 + (i % 30), 2_000);
         return { decision, path, realizedR: Math.round((rng() * 3 - 1) * 1e4) / 1e4 };
       }),
     );

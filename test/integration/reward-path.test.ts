@@ -14,6 +14,7 @@ import type { SelectResponse } from '../../lib/select-strategy';
 import { armAttribute, keys, poolShard } from '../../lib/store/table';
 import type { Candle, RegimeName } from '../../lib/types';
 import { STRATEGY_IDS } from '../../lib/types';
+import { randomPath } from '../helpers/random-path';
 import {
   cellArms,
   createHarness,
@@ -38,21 +39,6 @@ const fullInformationPooled = (policy: Policy): Policy => ({
 /** The candles after entry of the path fixture (it follows the select fixture's last candle, 72,093.5). */
 const fixturePath = (): Candle[] =>
   loadEvent<TradeClosedFixture>('trade-closed-path.json').detail.path as Candle[];
-
-/** A seeded random walk of `bars` candles after `entry`, moving about one ATR a bar. */
-function randomPath(seed: number, entry: number, atr: number, bars: number): Candle[] {
-  const rng = seededRng(seed);
-  const path: Candle[] = [];
-  let close = entry;
-  for (let i = 0; i < bars; i++) {
-    const open = close;
-    close = Math.max(open + (rng() - 0.48) * 2 * atr, atr);
-    const high = Math.max(open, close) + rng() * atr;
-    const low = Math.max(Math.min(open, close) - rng() * atr, atr / 2);
-    path.push({ t: 1_000 + i, o: open, h: high, l: low, c: close });
-  }
-  return path;
-}
 
 /** What `credits` add to each arm, summed: the exact integer totals the cells must grow by. */
 function incrementsOf(credits: readonly ArmCredit[], explored = false): Map<ArmId, ArmIncrement> {
@@ -365,7 +351,7 @@ describe('reward with a path (full information) on DynamoDB Local', () => {
   });
 
   it.each([
-    ['more candles than MAX_CANDLES', () => randomPath(1, 72_093.5, 150, 1_001), 'path'],
+    ['more candles than MAX_CANDLES', () => randomPath(1, 72_093.5, 150, 1_001, 1_000), 'path'],
     [
       'candles out of time order',
       () => [
@@ -472,7 +458,7 @@ describe('concurrent path rewards on DynamoDB Local', () => {
           entry: 150,
           atr: 2,
         });
-        const path = randomPath(100 + i, 150, 2, 10 + i * 3);
+        const path = randomPath(100 + i, 150, 2, 10 + i * 3, 1_000);
         // Within every profile's reach (−1 R at the stop to its targets, with the allowance).
         const realizedR = Math.round((rng() * 4.5 - 1.8) * 1e6) / 1e6;
         return { decision, path, realizedR };
